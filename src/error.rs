@@ -1,0 +1,227 @@
+//! The one error type of the crate, with a stable code per kind.
+
+use std::fmt;
+
+/// What kind of failure an [`Error`] is; [`ErrorKind::code`] is its stable name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    // Loading a snapshot.
+    /// The input is larger than the configured cap.
+    TooLarge,
+    /// The input does not start with the snapshot magic.
+    BadMagic,
+    /// The envelope's format version is not one this build reads.
+    UnsupportedVersion,
+    /// The envelope names a key id that is not trusted.
+    UnknownKey,
+    /// The signature does not verify under the named key.
+    BadSignature,
+    /// The bytes are not a well-formed envelope or payload.
+    Malformed,
+    /// The snapshot belongs to another tenant than the expected one.
+    WrongTenant,
+    /// The snapshot is a slice for another subject than the expected one.
+    WrongSubject,
+    /// The snapshot is past its expiry.
+    Expired,
+    /// The snapshot was issued in the future (beyond the allowed clock skew).
+    NotYetValid,
+    /// The snapshot's revision is below the minimum (an older snapshot).
+    Rollback,
+    /// A key is malformed, weak or not canonical.
+    BadKey,
+    /// A count or length is over a documented limit.
+    LimitExceeded,
+
+    // Policy documents.
+    /// The policy is not valid JSON or does not have the document's shape.
+    PolicySyntax,
+    /// The policy's `format` is not `rolegate.policy/1`.
+    UnsupportedFormat,
+    /// A name or id is empty, too long or not in the allowed form.
+    InvalidName,
+    /// A permission is listed twice in the catalog.
+    DuplicatePermission,
+    /// A scope id is used twice.
+    DuplicateScope,
+    /// A role name is used twice.
+    DuplicateRole,
+    /// A subject id is used twice.
+    DuplicateSubject,
+    /// A role names a permission that is not in the catalog.
+    UnknownPermission,
+    /// A grant or extension names a role that does not exist.
+    UnknownRole,
+    /// A grant or scope names a scope that does not exist.
+    UnknownScope,
+    /// A subject named (for a slice, say) does not exist.
+    UnknownSubject,
+    /// A permission pattern matches nothing in the catalog.
+    PatternMatchesNothing,
+    /// Roles extend each other in a cycle.
+    ExtensionCycle,
+    /// A custom role has no permission and no extension.
+    EmptyRole,
+    /// The scopes do not have exactly one root.
+    RootScope,
+    /// Scopes are their own ancestors.
+    ScopeCycle,
+    /// A subject's `kind` is neither `user` nor `api_key`.
+    UnknownSubjectKind,
+    /// A `token_sha256` is not 64 hex digits, or is on a user.
+    BadTokenHash,
+    /// Two API keys share one token hash.
+    DuplicateToken,
+    /// A timestamp is not RFC 3339.
+    BadTimestamp,
+}
+
+impl ErrorKind {
+    /// The stable, machine-readable code (`"BAD_SIGNATURE"`, `"UNKNOWN_ROLE"`, ...).
+    pub fn code(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            TooLarge => "TOO_LARGE",
+            BadMagic => "BAD_MAGIC",
+            UnsupportedVersion => "UNSUPPORTED_VERSION",
+            UnknownKey => "UNKNOWN_KEY",
+            BadSignature => "BAD_SIGNATURE",
+            Malformed => "MALFORMED",
+            WrongTenant => "WRONG_TENANT",
+            WrongSubject => "WRONG_SUBJECT",
+            Expired => "EXPIRED",
+            NotYetValid => "NOT_YET_VALID",
+            Rollback => "ROLLBACK",
+            BadKey => "BAD_KEY",
+            LimitExceeded => "LIMIT_EXCEEDED",
+            PolicySyntax => "POLICY_SYNTAX",
+            UnsupportedFormat => "UNSUPPORTED_FORMAT",
+            InvalidName => "INVALID_NAME",
+            DuplicatePermission => "DUPLICATE_PERMISSION",
+            DuplicateScope => "DUPLICATE_SCOPE",
+            DuplicateRole => "DUPLICATE_ROLE",
+            DuplicateSubject => "DUPLICATE_SUBJECT",
+            UnknownPermission => "UNKNOWN_PERMISSION",
+            UnknownRole => "UNKNOWN_ROLE",
+            UnknownScope => "UNKNOWN_SCOPE",
+            UnknownSubject => "UNKNOWN_SUBJECT",
+            PatternMatchesNothing => "PATTERN_MATCHES_NOTHING",
+            ExtensionCycle => "EXTENSION_CYCLE",
+            EmptyRole => "EMPTY_ROLE",
+            RootScope => "ROOT_SCOPE",
+            ScopeCycle => "SCOPE_CYCLE",
+            UnknownSubjectKind => "UNKNOWN_SUBJECT_KIND",
+            BadTokenHash => "BAD_TOKEN_HASH",
+            DuplicateToken => "DUPLICATE_TOKEN",
+            BadTimestamp => "BAD_TIMESTAMP",
+        }
+    }
+
+    /// Whether this kind is a mistake in a policy document.
+    pub fn is_policy_error(self) -> bool {
+        use ErrorKind::*;
+        !matches!(
+            self,
+            TooLarge
+                | BadMagic
+                | UnsupportedVersion
+                | UnknownKey
+                | BadSignature
+                | Malformed
+                | WrongTenant
+                | WrongSubject
+                | Expired
+                | NotYetValid
+                | Rollback
+                | BadKey
+                | LimitExceeded
+        )
+    }
+}
+
+/// A failure: bad bytes, an unverifiable or stale snapshot, a bad key or a policy mistake.
+///
+/// A denied check is not an error; see [`crate::Decision`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    path: Option<String>,
+    line: Option<usize>,
+}
+
+impl Error {
+    /// An error of `kind` with a message (lowercase, user input in backticks).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into(), path: None, line: None }
+    }
+
+    /// The same error, located at a JSON path of the policy document.
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// The same error, located at a line of the policy document.
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable code of this error's kind.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The message without location.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The JSON path of the mistake in a policy document (`subjects[1].grants[0].role`).
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// The 1-based line of the mistake in a policy document, when the source is known.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        match (&self.path, self.line) {
+            (Some(path), Some(line)) => write!(f, " at `{path}` (line {line})"),
+            (Some(path), None) => write!(f, " at `{path}`"),
+            (None, Some(line)) => write!(f, " at line {line}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_carries_location() {
+        let e = Error::new(ErrorKind::UnknownRole, "unknown role `admn`")
+            .at("subjects[1].grants[0].role")
+            .at_line(54);
+        assert_eq!(e.to_string(), "unknown role `admn` at `subjects[1].grants[0].role` (line 54)");
+        assert_eq!(e.code(), "UNKNOWN_ROLE");
+        assert!(e.kind().is_policy_error());
+        assert!(!ErrorKind::BadSignature.is_policy_error());
+    }
+}

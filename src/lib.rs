@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+
+pub mod compile;
+pub mod decision;
+pub mod encoding;
+pub mod engine;
+pub mod envelope;
+pub mod error;
+pub mod keys;
+pub mod limits;
+pub mod load;
+mod locate;
+pub mod names;
+pub mod policy;
+pub mod snapshot;
+mod suggest;
+pub mod time;
+
+pub use compile::{BuildOptions, compile, compile_json, diagnose};
+pub use decision::{Decision, Reason};
+pub use engine::{Engine, PermissionSet};
+pub use envelope::{Unverified, seal};
+pub use error::{Error, ErrorKind, Result};
+pub use keys::{KeySet, PublicKey, SigningKey};
+pub use load::{LoadOptions, load};
+pub use policy::Policy;
+pub use snapshot::Payload;
+pub use time::Timestamp;

@@ -1,0 +1,48 @@
+//! Caps on sizes and counts, checked before anything large is allocated or indexed.
+//! Snapshots and policies over a cap are refused with `LIMIT_EXCEEDED` (or `TOO_LARGE`
+//! for bytes).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::snapshot::Payload;
+
+/// Default cap on snapshot bytes accepted by a loader (configurable per load).
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: usize = 32 << 20;
+/// Permissions in a catalog.
+pub const MAX_PERMISSIONS: usize = 16_384;
+pub const MAX_ROLES: usize = 16_384;
+pub const MAX_SCOPES: usize = 1_000_000;
+/// Depth of the scope tree (the root is depth 1).
+pub const MAX_SCOPE_DEPTH: usize = 64;
+pub const MAX_SUBJECTS: usize = 10_000_000;
+pub const MAX_GRANTS_PER_SUBJECT: usize = 4_096;
+pub use crate::names::MAX_NAME_BYTES;
+
+fn over(what: &str, count: usize, limit: usize) -> Error {
+    Error::new(ErrorKind::LimitExceeded, format!("{count} {what} is over the limit of {limit}"))
+}
+
+/// Checks a count against its cap.
+pub fn check(what: &str, count: usize, limit: usize) -> Result<()> {
+    if count > limit { Err(over(what, count, limit)) } else { Ok(()) }
+}
+
+/// Checks every count and name length of a decoded payload.
+pub fn check_payload(p: &Payload) -> Result<()> {
+    check("permissions", p.permissions.len(), MAX_PERMISSIONS)?;
+    check("roles", p.roles.len(), MAX_ROLES)?;
+    check("scopes", p.scopes.len(), MAX_SCOPES)?;
+    check("subjects", p.subjects.len(), MAX_SUBJECTS)?;
+    for s in &p.subjects {
+        check("grants of one subject", s.grants.len(), MAX_GRANTS_PER_SUBJECT)?;
+    }
+    let names = std::iter::once(p.tenant.as_str())
+        .chain(p.subject.as_deref())
+        .chain(p.permissions.iter().map(|x| x.name.as_str()))
+        .chain(p.scopes.iter().map(|x| x.id.as_str()))
+        .chain(p.roles.iter().map(|x| x.name.as_str()))
+        .chain(p.subjects.iter().map(|x| x.id.as_str()));
+    for name in names {
+        check("bytes in a name", name.len(), MAX_NAME_BYTES)?;
+    }
+    Ok(())
+}

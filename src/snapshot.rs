@@ -1,0 +1,189 @@
+//! The snapshot payload: a compiled policy with every name interned once, role
+//! permissions as bitsets and scopes in pre-order. Encoded with postcard and carried,
+//! signed, inside an [`crate::envelope`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::time::Timestamp;
+
+/// A compiled, self-contained policy for one tenant (or one subject of it: a slice).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    pub tenant: String,
+    /// Monotonic: a loader refuses revisions below the one it has.
+    pub revision: u64,
+    pub issued_at: Timestamp,
+    /// After this, loading refuses the snapshot and checks against it deny.
+    pub expires_at: Option<Timestamp>,
+    /// The one subject this snapshot was sliced for, if it is a slice.
+    pub subject: Option<String>,
+    /// Permission group labels, referenced by index.
+    pub groups: Vec<String>,
+    /// Scope kind labels (`organization`, `project`, ...), referenced by index.
+    pub kinds: Vec<String>,
+    /// The catalog; a permission's id is its index.
+    pub permissions: Vec<Permission>,
+    /// The scope tree in pre-order: the root first, every subtree contiguous.
+    pub scopes: Vec<Scope>,
+    pub roles: Vec<Role>,
+    pub subjects: Vec<Subject>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permission {
+    pub name: String,
+    /// Index into [`Payload::groups`].
+    pub group: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub id: String,
+    /// Index of the parent scope; the root names itself (0).
+    pub parent: u32,
+    /// Index into [`Payload::kinds`].
+    pub kind: Option<u32>,
+    /// A label for people.
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub system: bool,
+    /// The expanded permissions (extensions and patterns resolved) as a bitset:
+    /// bit `i % 8` of byte `i / 8` is permission `i`.
+    pub permissions: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SubjectKind {
+    User,
+    ApiKey,
+}
+
+impl SubjectKind {
+    /// The name used in policy documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::User => "user",
+            SubjectKind::ApiKey => "api_key",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub id: String,
+    pub kind: SubjectKind,
+    pub active: bool,
+    /// SHA-256 of an API key's token; the token itself is never in a snapshot.
+    pub token_sha256: Option<[u8; 32]>,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Index into [`Payload::roles`].
+    pub role: u32,
+    pub scope: GrantScope,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Where a grant applies: a scope and everything below it, or every scope below the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GrantScope {
+    /// `*`: every scope below the tenant root, not the root itself.
+    BelowRoot,
+    /// Index into [`Payload::scopes`].
+    Scope(u32),
+}
+
+impl Payload {
+    /// The postcard encoding of the payload.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Encoding into a Vec cannot fail for these types; an empty result would be refused
+        // by every loader as malformed rather than trusted.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes a payload; the whole input must be consumed.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Payload> {
+        match postcard::take_from_bytes::<Payload>(bytes) {
+            Ok((payload, [])) => Ok(payload),
+            Ok((_, rest)) => Err(Error::new(ErrorKind::Malformed, format!("{} bytes after the snapshot payload", rest.len()))),
+            Err(e) => Err(Error::new(ErrorKind::Malformed, format!("snapshot payload does not decode: {e}"))),
+        }
+    }
+
+    /// The number of grants over all subjects.
+    pub fn grant_count(&self) -> usize {
+        self.subjects.iter().map(|s| s.grants.len()).sum()
+    }
+
+    /// The id of a grant's scope as written in a policy (`*` for [`GrantScope::BelowRoot`]).
+    pub fn grant_scope_id(&self, scope: GrantScope) -> &str {
+        match scope {
+            GrantScope::BelowRoot => "*",
+            GrantScope::Scope(i) => self.scopes.get(i as usize).map_or("?", |s| s.id.as_str()),
+        }
+    }
+
+    /// Cuts the payload down to one subject: the catalog and scopes stay, only the roles
+    /// its grants use remain, and the header names the subject.
+    pub fn slice(&self, subject_id: &str) -> Result<Payload> {
+        let subject = self.subjects.iter().find(|s| s.id == subject_id).ok_or_else(|| {
+            let hint = crate::suggest::suggest(subject_id, self.subjects.iter().map(|s| s.id.as_str()));
+            Error::new(
+                ErrorKind::UnknownSubject,
+                format!("cannot slice for unknown subject `{subject_id}`{}", did_you_mean(hint)),
+            )
+        })?;
+        let mut remap: Vec<Option<u32>> = vec![None; self.roles.len()];
+        let mut roles = Vec::new();
+        let mut grants = Vec::with_capacity(subject.grants.len());
+        for grant in &subject.grants {
+            let slot = remap.get_mut(grant.role as usize).ok_or_else(|| malformed("grant names a missing role"))?;
+            let role = match *slot {
+                Some(r) => r,
+                None => {
+                    let source = self.roles.get(grant.role as usize).ok_or_else(|| malformed("grant names a missing role"))?;
+                    let r = u32::try_from(roles.len()).map_err(|_| malformed("too many roles"))?;
+                    roles.push(source.clone());
+                    *slot = Some(r);
+                    r
+                }
+            };
+            grants.push(Grant { role, ..grant.clone() });
+        }
+        // Field by field, so slicing a large tenant per subject does not copy every subject.
+        Ok(Payload {
+            tenant: self.tenant.clone(),
+            revision: self.revision,
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            subject: Some(subject.id.clone()),
+            groups: self.groups.clone(),
+            kinds: self.kinds.clone(),
+            permissions: self.permissions.clone(),
+            scopes: self.scopes.clone(),
+            roles,
+            subjects: vec![Subject {
+                id: subject.id.clone(),
+                kind: subject.kind,
+                active: subject.active,
+                token_sha256: subject.token_sha256,
+                grants,
+            }],
+        })
+    }
+}
+
+pub(crate) fn malformed(what: &str) -> Error {
+    Error::new(ErrorKind::Malformed, format!("malformed snapshot: {what}"))
+}
+
+pub(crate) fn did_you_mean(hint: Option<&str>) -> String {
+    hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default()
+}
