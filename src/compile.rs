@@ -11,7 +11,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{self, MAX_SCOPE_DEPTH};
 use crate::names::{is_id, is_pattern, is_permission_name, pattern_matches, permission_name_hint};
 use crate::policy::{POLICY_FORMAT, Policy, with_line};
-use crate::snapshot::{Grant, GrantScope, Payload, Permission, Role, Scope, Subject, SubjectKind, did_you_mean};
+use crate::snapshot::{
+    Grant, GrantScope, Payload, Permission, Role, Scope, Subject, SubjectKind, did_you_mean,
+};
 use crate::suggest::suggest;
 use crate::time::{Timestamp, parse_rfc3339};
 
@@ -41,7 +43,11 @@ pub fn diagnose(src: &str) -> Vec<Error> {
         Ok(p) => p,
         Err(e) => return vec![e],
     };
-    let options = BuildOptions { revision: 0, issued_at: 0, expires_at: None };
+    let options = BuildOptions {
+        revision: 0,
+        issued_at: 0,
+        expires_at: None,
+    };
     match build(&policy, &options) {
         Ok(_) => Vec::new(),
         Err(errors) => errors.into_iter().map(|e| with_line(e, src)).collect(),
@@ -81,7 +87,10 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
         return Err(vec![
             Error::new(
                 ErrorKind::UnsupportedFormat,
-                format!("unsupported policy format `{}`: use `{POLICY_FORMAT}`", policy.format),
+                format!(
+                    "unsupported policy format `{}`: use `{POLICY_FORMAT}`",
+                    policy.format
+                ),
             )
             .at("format"),
         ]);
@@ -106,8 +115,17 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
         .iter()
         .filter_map(|&doc| {
             let decl = policy.scopes.get(doc)?;
-            let parent = decl.parent.as_ref().and_then(|p| tree.index.get(p.as_str())).map_or(0, |&d| tree.number(d));
-            Some(Scope { id: decl.id.clone(), parent, kind: kinds.intern(&decl.kind), name: decl.name.clone() })
+            let parent = decl
+                .parent
+                .as_ref()
+                .and_then(|p| tree.index.get(p.as_str()))
+                .map_or(0, |&d| tree.number(d));
+            Some(Scope {
+                id: decl.id.clone(),
+                parent,
+                kind: kinds.intern(&decl.kind),
+                name: decl.name.clone(),
+            })
         })
         .collect();
     Ok(Payload {
@@ -126,13 +144,21 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
 }
 
 fn check_counts(policy: &Policy) -> Result<()> {
-    limits::check("permissions", policy.permissions.len(), limits::MAX_PERMISSIONS)?;
+    limits::check(
+        "permissions",
+        policy.permissions.len(),
+        limits::MAX_PERMISSIONS,
+    )?;
     limits::check("roles", policy.roles.len(), limits::MAX_ROLES)?;
     limits::check("scopes", policy.scopes.len(), limits::MAX_SCOPES)?;
     limits::check("subjects", policy.subjects.len(), limits::MAX_SUBJECTS)?;
     for (i, s) in policy.subjects.iter().enumerate() {
-        limits::check("grants of one subject", s.grants.len(), limits::MAX_GRANTS_PER_SUBJECT)
-            .map_err(|e| e.at(format!("subjects[{i}].grants")))?;
+        limits::check(
+            "grants of one subject",
+            s.grants.len(),
+            limits::MAX_GRANTS_PER_SUBJECT,
+        )
+        .map_err(|e| e.at(format!("subjects[{i}].grants")))?;
     }
     Ok(())
 }
@@ -145,7 +171,10 @@ fn invalid_id(what: &str, id: &str) -> Error {
     } else {
         "it contains control characters".to_string()
     };
-    Error::new(ErrorKind::InvalidName, format!("invalid {what} `{id}`: {why}"))
+    Error::new(
+        ErrorKind::InvalidName,
+        format!("invalid {what} `{id}`: {why}"),
+    )
 }
 
 struct Catalog<'p> {
@@ -164,14 +193,23 @@ fn catalog<'p>(policy: &'p Policy, groups: &mut Interner, errors: &mut Vec<Error
                 Some(hint) => format!("use lowercase dotted words (did you mean `{hint}`?)"),
                 None => "use lowercase dotted words such as `roles.create`".to_string(),
             };
-            errors.push(Error::new(ErrorKind::InvalidName, format!("invalid permission name `{}`: {advice}", p.name)).at(path));
+            errors.push(
+                Error::new(
+                    ErrorKind::InvalidName,
+                    format!("invalid permission name `{}`: {advice}", p.name),
+                )
+                .at(path),
+            );
             continue;
         }
         if let Some(first) = first_at.get(p.name.as_str()) {
             errors.push(
                 Error::new(
                     ErrorKind::DuplicatePermission,
-                    format!("permission `{}` is listed twice (first at `permissions[{first}]`)", p.name),
+                    format!(
+                        "permission `{}` is listed twice (first at `permissions[{first}]`)",
+                        p.name
+                    ),
                 )
                 .at(path),
             );
@@ -179,7 +217,10 @@ fn catalog<'p>(policy: &'p Policy, groups: &mut Interner, errors: &mut Vec<Error
         }
         first_at.insert(&p.name, i);
         ids.insert(&p.name, list.len() as u32);
-        list.push(Permission { name: p.name.clone(), group: groups.intern(&p.group) });
+        list.push(Permission {
+            name: p.name.clone(),
+            group: groups.intern(&p.group),
+        });
     }
     Catalog { ids, list }
 }
@@ -205,28 +246,50 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
     for (i, s) in scopes.iter().enumerate() {
         if !is_id(&s.id) || s.id == "*" {
             let e = if s.id == "*" {
-                Error::new(ErrorKind::InvalidName, "a scope cannot be named `*`: it means every scope below the root in grants")
+                Error::new(
+                    ErrorKind::InvalidName,
+                    "a scope cannot be named `*`: it means every scope below the root in grants",
+                )
             } else {
                 invalid_id("scope id", &s.id)
             };
             errors.push(e.at(format!("scopes[{i}].id")));
         } else if let Some(&first) = index.get(s.id.as_str()) {
             errors.push(
-                Error::new(ErrorKind::DuplicateScope, format!("scope id `{}` is used twice (first at `scopes[{first}]`)", s.id))
-                    .at(format!("scopes[{i}]")),
+                Error::new(
+                    ErrorKind::DuplicateScope,
+                    format!(
+                        "scope id `{}` is used twice (first at `scopes[{first}]`)",
+                        s.id
+                    ),
+                )
+                .at(format!("scopes[{i}]")),
             );
         } else {
             index.insert(&s.id, i);
         }
     }
 
-    let roots: Vec<usize> = scopes.iter().enumerate().filter(|(_, s)| s.parent.is_none()).map(|(i, _)| i).collect();
+    let roots: Vec<usize> = scopes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.parent.is_none())
+        .map(|(i, _)| i)
+        .collect();
     match roots.as_slice() {
         [] if !scopes.is_empty() => errors.push(
-            Error::new(ErrorKind::RootScope, "no root scope: exactly one scope, the tenant root, has no `parent`").at("scopes"),
+            Error::new(
+                ErrorKind::RootScope,
+                "no root scope: exactly one scope, the tenant root, has no `parent`",
+            )
+            .at("scopes"),
         ),
         [] => errors.push(
-            Error::new(ErrorKind::RootScope, "no scopes: add the tenant root, a scope without `parent`").at("scopes"),
+            Error::new(
+                ErrorKind::RootScope,
+                "no scopes: add the tenant root, a scope without `parent`",
+            )
+            .at("scopes"),
         ),
         [root, others @ ..] => {
             let root_id = scopes.get(*root).map_or("", |s| s.id.as_str());
@@ -258,11 +321,21 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
                 }
             }
             None => {
-                let hint = suggest(p, scopes.iter().map(|x| x.id.as_str()).filter(|id| *id != s.id));
+                let hint = suggest(
+                    p,
+                    scopes
+                        .iter()
+                        .map(|x| x.id.as_str())
+                        .filter(|id| *id != s.id),
+                );
                 errors.push(
                     Error::new(
                         ErrorKind::UnknownScope,
-                        format!("unknown parent scope `{p}` of scope `{}`{}", s.id, did_you_mean(hint)),
+                        format!(
+                            "unknown parent scope `{p}` of scope `{}`{}",
+                            s.id,
+                            did_you_mean(hint)
+                        ),
                     )
                     .at(format!("scopes[{i}].parent")),
                 );
@@ -278,8 +351,11 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
         while let Some((doc, depth)) = stack.pop() {
             if depth > MAX_SCOPE_DEPTH {
                 errors.push(
-                    Error::new(ErrorKind::LimitExceeded, format!("the scope tree is deeper than {MAX_SCOPE_DEPTH} levels"))
-                        .at(format!("scopes[{doc}]")),
+                    Error::new(
+                        ErrorKind::LimitExceeded,
+                        format!("the scope tree is deeper than {MAX_SCOPE_DEPTH} levels"),
+                    )
+                    .at(format!("scopes[{doc}]")),
                 );
                 break;
             }
@@ -287,7 +363,13 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
                 *n = preorder.len() as u32;
             }
             preorder.push(doc);
-            for &child in children.get(doc).map(Vec::as_slice).unwrap_or_default().iter().rev() {
+            for &child in children
+                .get(doc)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+            {
                 stack.push((child, depth + 1));
             }
         }
@@ -297,7 +379,10 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
     // already reported). Report each cycle once, where it closes.
     let mut seen = vec![false; scopes.len()];
     for start in 0..scopes.len() {
-        if numbers.get(start) != Some(&u32::MAX) || seen.get(start) == Some(&true) || roots.contains(&start) {
+        if numbers.get(start) != Some(&u32::MAX)
+            || seen.get(start) == Some(&true)
+            || roots.contains(&start)
+        {
             continue;
         }
         let mut chain = vec![start];
@@ -307,13 +392,26 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
                 break;
             }
             if let Some(pos) = chain.iter().position(|&c| c == next) {
-                let cycle: Vec<&str> =
-                    chain.get(pos..).unwrap_or_default().iter().chain([&next]).filter_map(|&c| scopes.get(c)).map(|s| s.id.as_str()).collect();
-                let names = cycle.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" → ");
+                let cycle: Vec<&str> = chain
+                    .get(pos..)
+                    .unwrap_or_default()
+                    .iter()
+                    .chain([&next])
+                    .filter_map(|&c| scopes.get(c))
+                    .map(|s| s.id.as_str())
+                    .collect();
+                let names = cycle
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(" → ");
                 let id = cycle.first().copied().unwrap_or("");
                 errors.push(
-                    Error::new(ErrorKind::ScopeCycle, format!("scope `{id}` is its own ancestor: {names}"))
-                        .at(format!("scopes[{next}].parent")),
+                    Error::new(
+                        ErrorKind::ScopeCycle,
+                        format!("scope `{id}` is its own ancestor: {names}"),
+                    )
+                    .at(format!("scopes[{next}].parent")),
                 );
                 break;
             }
@@ -327,7 +425,11 @@ fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> 
         }
     }
 
-    ScopeTree { index, preorder, numbers }
+    ScopeTree {
+        index,
+        preorder,
+        numbers,
+    }
 }
 
 struct Roles<'p> {
@@ -344,8 +446,14 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
             errors.push(invalid_id("role name", &r.name).at(format!("roles[{i}].name")));
         } else if let Some(&first) = index.get(r.name.as_str()) {
             errors.push(
-                Error::new(ErrorKind::DuplicateRole, format!("role `{}` is defined twice (first at `roles[{first}]`)", r.name))
-                    .at(format!("roles[{i}]")),
+                Error::new(
+                    ErrorKind::DuplicateRole,
+                    format!(
+                        "role `{}` is defined twice (first at `roles[{first}]`)",
+                        r.name
+                    ),
+                )
+                .at(format!("roles[{i}]")),
             );
         } else {
             index.insert(&r.name, i);
@@ -403,7 +511,11 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
                 errors.push(
                     Error::new(
                         ErrorKind::UnknownPermission,
-                        format!("unknown permission `{entry}` in role `{}`{}", r.name, did_you_mean(hint)),
+                        format!(
+                            "unknown permission `{entry}` in role `{}`{}",
+                            r.name,
+                            did_you_mean(hint)
+                        ),
                     )
                     .at(path),
                 );
@@ -424,7 +536,11 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
                     errors.push(
                         Error::new(
                             ErrorKind::UnknownRole,
-                            format!("role `{}` extends unknown role `{e}`{}", r.name, did_you_mean(hint)),
+                            format!(
+                                "role `{}` extends unknown role `{e}`{}",
+                                r.name,
+                                did_you_mean(hint)
+                            ),
                         )
                         .at(format!("roles[{i}].extends[{j}]")),
                     );
@@ -476,7 +592,9 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
         let mut chain = vec![start];
         let mut at = start;
         loop {
-            let next = extends.get(at).and_then(|x| x.iter().copied().find(|&e| done.get(e) == Some(&false)));
+            let next = extends
+                .get(at)
+                .and_then(|x| x.iter().copied().find(|&e| done.get(e) == Some(&false)));
             let Some(next) = next else { break };
             if reported.get(next) == Some(&true) {
                 break;
@@ -491,10 +609,17 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
                     .map(|r| format!("`{}`", r.name))
                     .collect::<Vec<_>>()
                     .join(" → ");
-                let j = policy.roles.get(at).and_then(|r| r.extends.iter().position(|e| index.get(e.as_str()) == Some(&next)));
+                let j = policy.roles.get(at).and_then(|r| {
+                    r.extends
+                        .iter()
+                        .position(|e| index.get(e.as_str()) == Some(&next))
+                });
                 errors.push(
-                    Error::new(ErrorKind::ExtensionCycle, format!("roles extend each other in a cycle: {names}"))
-                        .at(format!("roles[{at}].extends[{}]", j.unwrap_or(0))),
+                    Error::new(
+                        ErrorKind::ExtensionCycle,
+                        format!("roles extend each other in a cycle: {names}"),
+                    )
+                    .at(format!("roles[{at}].extends[{}]", j.unwrap_or(0))),
                 );
                 break;
             }
@@ -512,7 +637,11 @@ fn roles<'p>(policy: &'p Policy, catalog: &Catalog<'_>, errors: &mut Vec<Error>)
         .roles
         .iter()
         .zip(bits)
-        .map(|(r, row)| Role { name: r.name.clone(), system: r.system, permissions: to_bytes(&row, n) })
+        .map(|(r, row)| Role {
+            name: r.name.clone(),
+            system: r.system,
+            permissions: to_bytes(&row, n),
+        })
         .collect();
     Roles { index, list }
 }
@@ -525,10 +654,18 @@ fn set_bit(row: &mut [u64], id: usize) {
 
 /// A bitset of `n` bits as bytes, bit `i % 8` of byte `i / 8` for bit `i`.
 fn to_bytes(row: &[u64], n: usize) -> Vec<u8> {
-    row.iter().flat_map(|w| w.to_le_bytes()).take(n.div_ceil(8)).collect()
+    row.iter()
+        .flat_map(|w| w.to_le_bytes())
+        .take(n.div_ceil(8))
+        .collect()
 }
 
-fn subjects(policy: &Policy, roles: &Roles<'_>, tree: &ScopeTree<'_>, errors: &mut Vec<Error>) -> Vec<Subject> {
+fn subjects(
+    policy: &Policy,
+    roles: &Roles<'_>,
+    tree: &ScopeTree<'_>,
+    errors: &mut Vec<Error>,
+) -> Vec<Subject> {
     let mut first_at: HashMap<&str, usize> = HashMap::new();
     let mut tokens: HashMap<[u8; 32], &str> = HashMap::new();
     let mut out = Vec::with_capacity(policy.subjects.len());
@@ -537,29 +674,38 @@ fn subjects(policy: &Policy, roles: &Roles<'_>, tree: &ScopeTree<'_>, errors: &m
             errors.push(invalid_id("subject id", &s.id).at(format!("subjects[{i}].id")));
         } else if let Some(&first) = first_at.get(s.id.as_str()) {
             errors.push(
-                Error::new(ErrorKind::DuplicateSubject, format!("subject `{}` is defined twice (first at `subjects[{first}]`)", s.id))
-                    .at(format!("subjects[{i}]")),
+                Error::new(
+                    ErrorKind::DuplicateSubject,
+                    format!(
+                        "subject `{}` is defined twice (first at `subjects[{first}]`)",
+                        s.id
+                    ),
+                )
+                .at(format!("subjects[{i}]")),
             );
         } else {
             first_at.insert(&s.id, i);
         }
         let kind = match s.kind.as_str() {
-            "user" => SubjectKind::User,
-            "api_key" => SubjectKind::ApiKey,
+            "user" => Some(SubjectKind::User),
+            "api_key" => Some(SubjectKind::ApiKey),
             other => {
                 errors.push(
                     Error::new(
                         ErrorKind::UnknownSubjectKind,
-                        format!("unknown kind `{other}` of subject `{}`: use `user` or `api_key`", s.id),
+                        format!(
+                            "unknown kind `{other}` of subject `{}`: use `user` or `api_key`",
+                            s.id
+                        ),
                     )
                     .at(format!("subjects[{i}].kind")),
                 );
-                SubjectKind::User
+                None
             }
         };
         let token_sha256 = s.token_sha256.as_ref().and_then(|t| {
             let path = format!("subjects[{i}].token_sha256");
-            if kind != SubjectKind::ApiKey {
+            if kind == Some(SubjectKind::User) {
                 errors.push(
                     Error::new(
                         ErrorKind::BadTokenHash,
@@ -597,20 +743,36 @@ fn subjects(policy: &Policy, roles: &Roles<'_>, tree: &ScopeTree<'_>, errors: &m
             if role.is_none() {
                 let hint = suggest(&g.role, policy.roles.iter().map(|r| r.name.as_str()));
                 errors.push(
-                    Error::new(ErrorKind::UnknownRole, format!("unknown role `{}` in grant of `{}`{}", g.role, s.id, did_you_mean(hint)))
-                        .at(format!("{path}.role")),
+                    Error::new(
+                        ErrorKind::UnknownRole,
+                        format!(
+                            "unknown role `{}` in grant of `{}`{}",
+                            g.role,
+                            s.id,
+                            did_you_mean(hint)
+                        ),
+                    )
+                    .at(format!("{path}.role")),
                 );
             }
             let scope = if g.scope == "*" {
                 Some(GrantScope::BelowRoot)
             } else {
-                let found = tree.index.get(g.scope.as_str()).map(|&d| GrantScope::Scope(tree.number(d)));
+                let found = tree
+                    .index
+                    .get(g.scope.as_str())
+                    .map(|&d| GrantScope::Scope(tree.number(d)));
                 if found.is_none() {
                     let hint = suggest(&g.scope, policy.scopes.iter().map(|s| s.id.as_str()));
                     errors.push(
                         Error::new(
                             ErrorKind::UnknownScope,
-                            format!("unknown scope `{}` in grant of `{}`{}", g.scope, s.id, did_you_mean(hint)),
+                            format!(
+                                "unknown scope `{}` in grant of `{}`{}",
+                                g.scope,
+                                s.id,
+                                did_you_mean(hint)
+                            ),
                         )
                         .at(format!("{path}.scope")),
                     );
@@ -637,10 +799,20 @@ fn subjects(policy: &Policy, roles: &Roles<'_>, tree: &ScopeTree<'_>, errors: &m
                 }
             };
             if let (Some(role), Some(scope)) = (role, scope) {
-                grants.push(Grant { role, scope, expires_at });
+                grants.push(Grant {
+                    role,
+                    scope,
+                    expires_at,
+                });
             }
         }
-        out.push(Subject { id: s.id.clone(), kind, active: s.active, token_sha256, grants });
+        out.push(Subject {
+            id: s.id.clone(),
+            kind: kind.unwrap_or(SubjectKind::User),
+            active: s.active,
+            token_sha256,
+            grants,
+        });
     }
     out
 }
@@ -649,7 +821,11 @@ fn subjects(policy: &Policy, roles: &Roles<'_>, tree: &ScopeTree<'_>, errors: &m
 mod tests {
     use super::*;
 
-    const OPTIONS: BuildOptions = BuildOptions { revision: 1, issued_at: 0, expires_at: None };
+    const OPTIONS: BuildOptions = BuildOptions {
+        revision: 1,
+        issued_at: 0,
+        expires_at: None,
+    };
 
     fn policy(extra_roles: &str, grants: &str) -> String {
         format!(
@@ -663,7 +839,10 @@ mod tests {
 
     #[test]
     fn compiles_patterns_extensions_and_preorder() {
-        let src = policy(r#", {"name": "editor", "extends": ["viewer"], "permissions": ["a.edit"]}"#, r#"{"role": "editor", "scope": "p1"}"#);
+        let src = policy(
+            r#", {"name": "editor", "extends": ["viewer"], "permissions": ["a.edit"]}"#,
+            r#"{"role": "editor", "scope": "p1"}"#,
+        );
         let p = compile_json(&src, &OPTIONS).unwrap();
         assert_eq!(p.roles[0].permissions, vec![0b101]);
         assert_eq!(p.roles[1].permissions, vec![0b111]);
@@ -675,19 +854,33 @@ mod tests {
 
     #[test]
     fn reports_every_mistake_with_path_and_line() {
-        let src = policy(r#", {"name": "empty", "permissions": []}"#, r#"{"role": "viewr", "scope": "p3"}"#);
+        let src = policy(
+            r#", {"name": "empty", "permissions": []}"#,
+            r#"{"role": "viewr", "scope": "e11"}"#,
+        );
         let errors = diagnose(&src);
         let codes: Vec<&str> = errors.iter().map(Error::code).collect();
         assert_eq!(codes, ["EMPTY_ROLE", "UNKNOWN_ROLE", "UNKNOWN_SCOPE"]);
         assert_eq!(errors[1].path(), Some("subjects[0].grants[0].role"));
         assert_eq!(errors[1].line(), Some(5));
-        assert!(errors[1].message().contains("did you mean `viewer`?"), "{}", errors[1]);
-        assert!(errors[2].message().contains("did you mean `p1`?"), "{}", errors[2]);
+        assert!(
+            errors[1].message().contains("did you mean `viewer`?"),
+            "{}",
+            errors[1]
+        );
+        assert!(
+            errors[2].message().contains("did you mean `e1`?"),
+            "{}",
+            errors[2]
+        );
     }
 
     #[test]
     fn refuses_other_formats() {
         let src = policy("", "").replace("rolegate.policy/1", "rolegate.policy/2");
-        assert_eq!(compile_json(&src, &OPTIONS).unwrap_err().code(), "UNSUPPORTED_FORMAT");
+        assert_eq!(
+            compile_json(&src, &OPTIONS).unwrap_err().code(),
+            "UNSUPPORTED_FORMAT"
+        );
     }
 }

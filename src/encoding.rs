@@ -33,10 +33,15 @@ pub fn hex_decode<const N: usize>(s: &str) -> Option<[u8; N]> {
 pub fn base64_encode(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = (0..3).fold(0u32, |n, i| (n << 8) | u32::from(chunk.get(i).copied().unwrap_or(0)));
+        let n = (0..3).fold(0u32, |n, i| {
+            (n << 8) | u32::from(chunk.get(i).copied().unwrap_or(0))
+        });
         for i in 0..4 {
             if i <= chunk.len() {
-                s.extend(B64.get(((n >> (18 - 6 * i)) & 63) as usize).map(|&c| char::from(c)));
+                s.extend(
+                    B64.get(((n >> (18 - 6 * i)) & 63) as usize)
+                        .map(|&c| char::from(c)),
+                );
             } else {
                 s.push('=');
             }
@@ -89,11 +94,22 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        let vectors = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
         for (plain, encoded) in vectors {
             assert_eq!(base64_encode(plain.as_bytes()), encoded);
             assert_eq!(base64_decode(encoded).as_deref(), Some(plain.as_bytes()));
-            assert_eq!(base64_decode(encoded.trim_end_matches('=')).as_deref(), Some(plain.as_bytes()));
+            assert_eq!(
+                base64_decode(encoded.trim_end_matches('=')).as_deref(),
+                Some(plain.as_bytes())
+            );
         }
         assert_eq!(base64_decode("-_8="), Some(vec![0xfb, 0xff]));
         for bad in ["Z", "Zh==", "Zg===", "Z!==", "Zm9v YmFy"] {

@@ -56,7 +56,9 @@ impl PermissionSet {
     #[inline]
     pub fn contains(&self, permission: u32) -> bool {
         let word = (permission / 64) as usize;
-        self.bits.get(word).is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
+        self.bits
+            .get(word)
+            .is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
     }
 
     /// The first moment the set may be wrong (a grant in it or the snapshot expires).
@@ -67,7 +69,9 @@ impl PermissionSet {
     /// The permission ids in the set, ascending.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.bits.iter().enumerate().flat_map(|(w, &bits)| {
-            (0..64u32).filter(move |b| bits & (1u64 << b) != 0).map(move |b| w as u32 * 64 + b)
+            (0..64u32)
+                .filter(move |b| bits & (1u64 << b) != 0)
+                .map(move |b| w as u32 * 64 + b)
         })
     }
 }
@@ -79,7 +83,10 @@ impl Engine {
     /// This does not verify anything: use [`crate::load`] for bytes from outside.
     pub fn from_payload(payload: Payload) -> Result<Engine> {
         limits::check_payload(&payload)?;
-        let permission_ids = index_names(payload.permissions.iter().map(|p| p.name.as_str()), "permission")?;
+        let permission_ids = index_names(
+            payload.permissions.iter().map(|p| p.name.as_str()),
+            "permission",
+        )?;
         let scope_ids = index_names(payload.scopes.iter().map(|s| s.id.as_str()), "scope")?;
         let subject_ids = index_names(payload.subjects.iter().map(|s| s.id.as_str()), "subject")?;
         index_names(payload.roles.iter().map(|r| r.name.as_str()), "role")?;
@@ -108,13 +115,18 @@ impl Engine {
                     *word |= u64::from(*byte) << (8 * (i % 8));
                 }
             }
-            if row.last().is_some_and(|w| n_permissions % 64 != 0 && w >> (n_permissions % 64) != 0) {
+            if row
+                .last()
+                .is_some_and(|w| n_permissions % 64 != 0 && w >> (n_permissions % 64) != 0)
+            {
                 return Err(malformed("role bitset names permissions past the catalog"));
             }
             role_bits.extend(row);
         }
 
-        let last_scope = u32::try_from(payload.scopes.len()).map_err(|_| malformed("too many scopes"))?.saturating_sub(1);
+        let last_scope = u32::try_from(payload.scopes.len())
+            .map_err(|_| malformed("too many scopes"))?
+            .saturating_sub(1);
         let mut token_ids = FxHashMap::default();
         let mut grants = Vec::with_capacity(payload.grant_count());
         let mut subject_grants = Vec::with_capacity(payload.subjects.len());
@@ -132,11 +144,22 @@ impl Engine {
                 }
                 let (lo, hi) = match grant.scope {
                     GrantScope::BelowRoot => (1, last_scope),
-                    GrantScope::Scope(i) => (i, *scope_end.get(i as usize).ok_or_else(|| malformed("grant names a missing scope"))?),
+                    GrantScope::Scope(i) => (
+                        i,
+                        *scope_end
+                            .get(i as usize)
+                            .ok_or_else(|| malformed("grant names a missing scope"))?,
+                    ),
                 };
-                let role_base = u32::try_from(grant.role as usize * words).map_err(|_| malformed("too many roles"))?;
+                let role_base = u32::try_from(grant.role as usize * words)
+                    .map_err(|_| malformed("too many roles"))?;
                 if subject.active {
-                    grants.push(Grant { lo, hi, role_base, expires_at: grant.expires_at.unwrap_or(Timestamp::MAX) });
+                    grants.push(Grant {
+                        lo,
+                        hi,
+                        role_base,
+                        expires_at: grant.expires_at.unwrap_or(Timestamp::MAX),
+                    });
                 }
             }
             let end = u32::try_from(grants.len()).map_err(|_| malformed("too many grants"))?;
@@ -175,8 +198,18 @@ impl Engine {
 
     /// Whether `subject` holds `permission` on `scope` (the tenant root when `None`) at `now`.
     /// Unknown names, inactive subjects and an expired snapshot deny.
-    pub fn can(&self, subject: &str, permission: &str, scope: Option<&str>, now: Timestamp) -> bool {
-        let (Some(s), Some(p), Some(sc)) = (self.subject_id(subject), self.permission_id(permission), self.scope_id(scope)) else {
+    pub fn can(
+        &self,
+        subject: &str,
+        permission: &str,
+        scope: Option<&str>,
+        now: Timestamp,
+    ) -> bool {
+        let (Some(s), Some(p), Some(sc)) = (
+            self.subject_id(subject),
+            self.permission_id(permission),
+            self.scope_id(scope),
+        ) else {
             return false;
         };
         self.can_ids(s, p, sc, now)
@@ -194,22 +227,41 @@ impl Engine {
             return false;
         }
         let bit = 1u64 << (permission % 64);
-        let Some(&(start, end)) = self.subject_grants.get(subject as usize) else { return false };
-        let Some(grants) = self.grants.get(start as usize..end as usize) else { return false };
+        let Some(&(start, end)) = self.subject_grants.get(subject as usize) else {
+            return false;
+        };
+        let Some(grants) = self.grants.get(start as usize..end as usize) else {
+            return false;
+        };
         grants.iter().any(|g| {
             g.lo <= scope
                 && scope <= g.hi
                 && now < g.expires_at
-                && self.role_bits.get(g.role_base as usize + word).is_some_and(|w| w & bit != 0)
+                && self
+                    .role_bits
+                    .get(g.role_base as usize + word)
+                    .is_some_and(|w| w & bit != 0)
         })
     }
 
     /// Like [`Engine::can`], with the reason: the granting role and grant scope, or why not.
-    pub fn explain(&self, subject: &str, permission: &str, scope: Option<&str>, now: Timestamp) -> Decision<'_> {
+    pub fn explain(
+        &self,
+        subject: &str,
+        permission: &str,
+        scope: Option<&str>,
+        now: Timestamp,
+    ) -> Decision<'_> {
         let revision = self.payload.revision;
-        let deny = |reason| Decision { allowed: false, reason, revision };
+        let deny = |reason| Decision {
+            allowed: false,
+            reason,
+            revision,
+        };
         if now >= self.deny_from {
-            return deny(Reason::SnapshotExpired { expires_at: self.deny_from });
+            return deny(Reason::SnapshotExpired {
+                expires_at: self.deny_from,
+            });
         }
         let Some(s) = self.subject_id(subject) else {
             return deny(match &self.payload.subject {
@@ -217,9 +269,15 @@ impl Engine {
                 None => Reason::UnknownSubject,
             });
         };
-        let Some(p) = self.permission_id(permission) else { return deny(Reason::UnknownPermission) };
-        let Some(sc) = self.scope_id(scope) else { return deny(Reason::UnknownScope) };
-        let Some(subject) = self.payload.subjects.get(s as usize) else { return deny(Reason::UnknownSubject) };
+        let Some(p) = self.permission_id(permission) else {
+            return deny(Reason::UnknownPermission);
+        };
+        let Some(sc) = self.scope_id(scope) else {
+            return deny(Reason::UnknownScope);
+        };
+        let Some(subject) = self.payload.subjects.get(s as usize) else {
+            return deny(Reason::UnknownSubject);
+        };
         if !subject.active {
             return deny(Reason::InactiveSubject);
         }
@@ -228,12 +286,28 @@ impl Engine {
             if !(resolved.lo <= sc && sc <= resolved.hi && self.role_has(resolved, p)) {
                 continue;
             }
-            let role = self.payload.roles.get(grant.role as usize).map_or("?", |r| r.name.as_str());
+            let role = self
+                .payload
+                .roles
+                .get(grant.role as usize)
+                .map_or("?", |r| r.name.as_str());
             let scope = self.payload.grant_scope_id(grant.scope);
             if now < resolved.expires_at {
-                return Decision { allowed: true, reason: Reason::Granted { role, scope, expires_at: grant.expires_at }, revision };
+                return Decision {
+                    allowed: true,
+                    reason: Reason::Granted {
+                        role,
+                        scope,
+                        expires_at: grant.expires_at,
+                    },
+                    revision,
+                };
             }
-            expired.get_or_insert(Reason::GrantExpired { role, scope, expired_at: resolved.expires_at });
+            expired.get_or_insert(Reason::GrantExpired {
+                role,
+                scope,
+                expired_at: resolved.expires_at,
+            });
         }
         deny(expired.unwrap_or(Reason::NoGrant))
     }
@@ -241,27 +315,43 @@ impl Engine {
     /// The permissions `subject` holds on `scope` at `now`, in catalog order.
     pub fn permissions(&self, subject: &str, scope: Option<&str>, now: Timestamp) -> Vec<&str> {
         let set = self.permission_set(subject, scope, now);
-        set.ids().filter_map(|id| self.permission_name(id)).collect()
+        set.ids()
+            .filter_map(|id| self.permission_name(id))
+            .collect()
     }
 
     /// The subject's permissions on a scope as a set, for checking many permissions at once.
-    pub fn permission_set(&self, subject: &str, scope: Option<&str>, now: Timestamp) -> PermissionSet {
+    pub fn permission_set(
+        &self,
+        subject: &str,
+        scope: Option<&str>,
+        now: Timestamp,
+    ) -> PermissionSet {
         match (self.subject_id(subject), self.scope_id(scope)) {
             (Some(s), Some(sc)) => self.permission_set_ids(s, sc, now),
-            _ => PermissionSet { bits: Vec::new(), valid_until: self.deny_from },
+            _ => PermissionSet {
+                bits: Vec::new(),
+                valid_until: self.deny_from,
+            },
         }
     }
 
     /// [`Engine::permission_set`] on resolved ids.
     pub fn permission_set_ids(&self, subject: u32, scope: u32, now: Timestamp) -> PermissionSet {
-        let mut set = PermissionSet { bits: vec![0; self.words], valid_until: self.deny_from };
+        let mut set = PermissionSet {
+            bits: vec![0; self.words],
+            valid_until: self.deny_from,
+        };
         if now >= self.deny_from {
             set.bits.clear();
             return set;
         }
         for g in self.subject_grant_slice(subject) {
             if g.lo <= scope && scope <= g.hi && now < g.expires_at {
-                let role = self.role_bits.get(g.role_base as usize..g.role_base as usize + self.words).unwrap_or_default();
+                let role = self
+                    .role_bits
+                    .get(g.role_base as usize..g.role_base as usize + self.words)
+                    .unwrap_or_default();
                 for (acc, w) in set.bits.iter_mut().zip(role) {
                     *acc |= w;
                 }
@@ -273,7 +363,9 @@ impl Engine {
 
     /// The subjects holding `permission` on `scope` at `now`, in snapshot order.
     pub fn who_can(&self, permission: &str, scope: Option<&str>, now: Timestamp) -> Vec<&str> {
-        let (Some(p), Some(sc)) = (self.permission_id(permission), self.scope_id(scope)) else { return Vec::new() };
+        let (Some(p), Some(sc)) = (self.permission_id(permission), self.scope_id(scope)) else {
+            return Vec::new();
+        };
         (0..self.payload.subjects.len() as u32)
             .filter(|&s| self.can_ids(s, p, sc, now))
             .filter_map(|s| self.payload.subjects.get(s as usize).map(|x| x.id.as_str()))
@@ -313,7 +405,10 @@ impl Engine {
     }
 
     pub fn permission_name(&self, id: u32) -> Option<&str> {
-        self.payload.permissions.get(id as usize).map(|p| p.name.as_str())
+        self.payload
+            .permissions
+            .get(id as usize)
+            .map(|p| p.name.as_str())
     }
 
     // --- The snapshot ---------------------------------------------------------------
@@ -358,11 +453,16 @@ impl Engine {
 
     fn role_has(&self, grant: &Grant, permission: u32) -> bool {
         let word = grant.role_base as usize + (permission / 64) as usize;
-        self.role_bits.get(word).is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
+        self.role_bits
+            .get(word)
+            .is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
     }
 }
 
-fn index_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, what: &str) -> Result<FxHashMap<Box<str>, u32>> {
+fn index_names<'a>(
+    names: impl ExactSizeIterator<Item = &'a str>,
+    what: &str,
+) -> Result<FxHashMap<Box<str>, u32>> {
     let mut map = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
     for (i, name) in names.enumerate() {
         let i = u32::try_from(i).map_err(|_| malformed("too many names"))?;
@@ -381,7 +481,10 @@ fn preorder_ends(payload: &Payload) -> Result<Vec<u32>, Error> {
     let mut open: Vec<u32> = Vec::new();
     for (i, scope) in payload.scopes.iter().enumerate() {
         let i = i as u32;
-        if scope.kind.is_some_and(|k| k as usize >= payload.kinds.len()) {
+        if scope
+            .kind
+            .is_some_and(|k| k as usize >= payload.kinds.len())
+        {
             return Err(malformed("scope kind out of range"));
         }
         if i == 0 {

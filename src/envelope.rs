@@ -51,14 +51,22 @@ impl<'a> Unverified<'a> {
             if MAGIC.starts_with(bytes) {
                 return Err(truncated());
             }
-            return Err(Error::new(ErrorKind::BadMagic, "not a rolegate snapshot (bad magic bytes)"));
+            return Err(Error::new(
+                ErrorKind::BadMagic,
+                "not a rolegate snapshot (bad magic bytes)",
+            ));
         }
         let version = bytes.get(4..6).ok_or_else(truncated)?;
-        let version = u16::from_le_bytes([version.first().copied().unwrap_or(0), version.get(1).copied().unwrap_or(0)]);
+        let version = u16::from_le_bytes([
+            version.first().copied().unwrap_or(0),
+            version.get(1).copied().unwrap_or(0),
+        ]);
         if version != FORMAT_VERSION {
             return Err(Error::new(
                 ErrorKind::UnsupportedVersion,
-                format!("snapshot format version {version} is not supported (this build reads version {FORMAT_VERSION}): upgrade rolegate"),
+                format!(
+                    "snapshot format version {version} is not supported (this build reads version {FORMAT_VERSION}): upgrade rolegate"
+                ),
             ));
         }
         let key_id_len = usize::from(*bytes.get(6).ok_or_else(truncated)?);
@@ -67,11 +75,21 @@ impl<'a> Unverified<'a> {
             .ok()
             .filter(|k| is_key_id(k))
             .ok_or_else(|| Error::new(ErrorKind::Malformed, "snapshot key id is not valid"))?;
-        let signed_len = bytes.len().checked_sub(SIGNATURE_BYTES).filter(|&n| n >= 7 + key_id_len).ok_or_else(truncated)?;
+        let signed_len = bytes
+            .len()
+            .checked_sub(SIGNATURE_BYTES)
+            .filter(|&n| n >= 7 + key_id_len)
+            .ok_or_else(truncated)?;
         let (signed, signature) = bytes.split_at(signed_len);
         let signature: [u8; SIGNATURE_BYTES] = signature.try_into().map_err(|_| truncated())?;
         let payload = signed.get(7 + key_id_len..).ok_or_else(truncated)?;
-        Ok(Unverified { version, key_id, signed, payload, signature })
+        Ok(Unverified {
+            version,
+            key_id,
+            signed,
+            payload,
+            signature,
+        })
     }
 
     pub fn version(&self) -> u16 {
@@ -87,10 +105,22 @@ impl<'a> Unverified<'a> {
     /// payload bytes, now safe to decode.
     pub fn verify(&self, keys: &KeySet) -> Result<&'a [u8]> {
         let key = keys.get(self.key_id).ok_or_else(|| {
-            Error::new(ErrorKind::UnknownKey, format!("snapshot is signed with key `{}`, which is not trusted", self.key_id))
+            Error::new(
+                ErrorKind::UnknownKey,
+                format!(
+                    "snapshot is signed with key `{}`, which is not trusted",
+                    self.key_id
+                ),
+            )
         })?;
         if !key.verify(self.signed, &self.signature) {
-            return Err(Error::new(ErrorKind::BadSignature, format!("snapshot signature does not verify with key `{}`", self.key_id)));
+            return Err(Error::new(
+                ErrorKind::BadSignature,
+                format!(
+                    "snapshot signature does not verify with key `{}`",
+                    self.key_id
+                ),
+            ));
         }
         Ok(self.payload)
     }
@@ -129,7 +159,10 @@ mod tests {
         let env = Unverified::parse(&bytes).unwrap();
         assert_eq!(env.key_id(), "k1");
         let keys = KeySet::from_keys([key.public_key()]).unwrap();
-        assert_eq!(Payload::from_bytes(env.verify(&keys).unwrap()).unwrap(), payload());
+        assert_eq!(
+            Payload::from_bytes(env.verify(&keys).unwrap()).unwrap(),
+            payload()
+        );
     }
 
     #[test]
@@ -144,9 +177,34 @@ mod tests {
         v2[4] = 2;
         assert_eq!(code(&v2), "UNSUPPORTED_VERSION");
         assert_eq!(code(&bytes[..bytes.len() - 1 - 10 - 64]), "MALFORMED");
-        let other = KeySet::from_keys([SigningKey::from_seed([4; 32], Some("k2")).unwrap().public_key()]).unwrap();
-        assert_eq!(Unverified::parse(&bytes).unwrap().verify(&other).unwrap_err().code(), "UNKNOWN_KEY");
-        let impostor = KeySet::from_keys([PublicKey::from_bytes("k1", &SigningKey::from_seed([4; 32], None).unwrap().public_key().to_bytes()).unwrap()]).unwrap();
-        assert_eq!(Unverified::parse(&bytes).unwrap().verify(&impostor).unwrap_err().code(), "BAD_SIGNATURE");
+        let other = KeySet::from_keys([SigningKey::from_seed([4; 32], Some("k2"))
+            .unwrap()
+            .public_key()])
+        .unwrap();
+        assert_eq!(
+            Unverified::parse(&bytes)
+                .unwrap()
+                .verify(&other)
+                .unwrap_err()
+                .code(),
+            "UNKNOWN_KEY"
+        );
+        let impostor = KeySet::from_keys([PublicKey::from_bytes(
+            "k1",
+            &SigningKey::from_seed([4; 32], None)
+                .unwrap()
+                .public_key()
+                .to_bytes(),
+        )
+        .unwrap()])
+        .unwrap();
+        assert_eq!(
+            Unverified::parse(&bytes)
+                .unwrap()
+                .verify(&impostor)
+                .unwrap_err()
+                .code(),
+            "BAD_SIGNATURE"
+        );
     }
 }

@@ -154,7 +154,12 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a message (lowercase, user input in backticks).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), path: None, line: None }
+        Error {
+            kind,
+            message: message.into(),
+            path: None,
+            line: None,
+        }
     }
 
     /// The same error, located at a JSON path of the policy document.
@@ -219,7 +224,10 @@ mod tests {
         let e = Error::new(ErrorKind::UnknownRole, "unknown role `admn`")
             .at("subjects[1].grants[0].role")
             .at_line(54);
-        assert_eq!(e.to_string(), "unknown role `admn` at `subjects[1].grants[0].role` (line 54)");
+        assert_eq!(
+            e.to_string(),
+            "unknown role `admn` at `subjects[1].grants[0].role` (line 54)"
+        );
         assert_eq!(e.code(), "UNKNOWN_ROLE");
         assert!(e.kind().is_policy_error());
         assert!(!ErrorKind::BadSignature.is_policy_error());

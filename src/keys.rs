@@ -17,14 +17,18 @@ pub const MAX_KEY_ID_BYTES: usize = 64;
 pub fn is_key_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_KEY_ID_BYTES
-        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-'))
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-'))
 }
 
 fn check_key_id(key_id: &str) -> Result<()> {
     if is_key_id(key_id) {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::BadKey, format!("invalid key id `{key_id}`: use 1 to 64 letters, digits, `.`, `_`, `:` or `-`")))
+        Err(Error::new(
+            ErrorKind::BadKey,
+            format!("invalid key id `{key_id}`: use 1 to 64 letters, digits, `.`, `_`, `:` or `-`"),
+        ))
     }
 }
 
@@ -72,7 +76,10 @@ impl SigningKey {
 
     /// The public half, to give to loaders.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey { key_id: self.key_id.clone(), key: self.inner.verifying_key() }
+        PublicKey {
+            key_id: self.key_id.clone(),
+            key: self.inner.verifying_key(),
+        }
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
@@ -92,10 +99,18 @@ impl SigningKey {
 
     /// Reads a key file written by [`SigningKey::to_json`].
     pub fn from_json(text: &str) -> Result<SigningKey> {
-        let bad = |why: &str| Error::new(ErrorKind::BadKey, format!("not a rolegate signing key file: {why}"));
+        let bad = |why: &str| {
+            Error::new(
+                ErrorKind::BadKey,
+                format!("not a rolegate signing key file: {why}"),
+            )
+        };
         let file: KeyFile = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
         if file.format != KEY_FILE_FORMAT {
-            return Err(bad(&format!("format is `{}`, expected `{KEY_FILE_FORMAT}`", file.format)));
+            return Err(bad(&format!(
+                "format is `{}`, expected `{KEY_FILE_FORMAT}`",
+                file.format
+            )));
         }
         let seed: [u8; 32] = base64_decode(&file.secret_key)
             .and_then(|b| b.try_into().ok())
@@ -110,7 +125,9 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey").field("key_id", &self.key_id).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,7 +144,12 @@ impl PublicKey {
     pub fn from_bytes(key_id: &str, bytes: &[u8]) -> Result<PublicKey> {
         check_key_id(key_id)?;
         let bad = |why: &str| Error::new(ErrorKind::BadKey, format!("public key `{key_id}` {why}"));
-        let raw: &[u8; 32] = bytes.try_into().map_err(|_| bad(&format!("is {} bytes; an Ed25519 public key is 32", bytes.len())))?;
+        let raw: &[u8; 32] = bytes.try_into().map_err(|_| {
+            bad(&format!(
+                "is {} bytes; an Ed25519 public key is 32",
+                bytes.len()
+            ))
+        })?;
         let key = VerifyingKey::from_bytes(raw).map_err(|_| bad("is not a point on the curve"))?;
         if key.is_weak() {
             return Err(bad("is of small order and would accept forged signatures"));
@@ -135,21 +157,31 @@ impl PublicKey {
         if key.to_edwards().compress().as_bytes() != raw {
             return Err(bad("is not canonically encoded"));
         }
-        Ok(PublicKey { key_id: key_id.to_string(), key })
+        Ok(PublicKey {
+            key_id: key_id.to_string(),
+            key,
+        })
     }
 
     /// A public key from base64 (standard or URL-safe).
     pub fn from_base64(key_id: &str, text: &str) -> Result<PublicKey> {
-        let bytes = base64_decode(text.trim())
-            .ok_or_else(|| Error::new(ErrorKind::BadKey, format!("public key `{key_id}` is not base64")))?;
+        let bytes = base64_decode(text.trim()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadKey,
+                format!("public key `{key_id}` is not base64"),
+            )
+        })?;
         PublicKey::from_bytes(key_id, &bytes)
     }
 
     /// Parses `KEY_ID=BASE64`, the form the CLI takes and `keygen` prints.
     pub fn parse(spec: &str) -> Result<PublicKey> {
-        let (key_id, b64) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::new(ErrorKind::BadKey, format!("expected `KEY_ID=BASE64`, got `{spec}`")))?;
+        let (key_id, b64) = spec.split_once('=').ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadKey,
+                format!("expected `KEY_ID=BASE64`, got `{spec}`"),
+            )
+        })?;
         PublicKey::from_base64(key_id, b64)
     }
 
@@ -210,7 +242,10 @@ impl KeySet {
             Some(existing) if *existing == key => Ok(()),
             Some(_) => Err(Error::new(
                 ErrorKind::BadKey,
-                format!("key id `{}` is already trusted with another key: remove it first", key.key_id()),
+                format!(
+                    "key id `{}` is already trusted with another key: remove it first",
+                    key.key_id()
+                ),
             )),
             None => {
                 self.keys.push(key);
@@ -254,22 +289,42 @@ mod tests {
         let again = SigningKey::from_json(&key.to_json()).unwrap();
         assert_eq!(again.public_key(), key.public_key());
         assert!(!format!("{key:?}").contains(&base64_encode(&[7; 32])));
-        let tampered = key.to_json().replace(&key.public_key().to_base64(), &SigningKey::from_seed([8; 32], None).unwrap().public_key().to_base64());
-        assert_eq!(SigningKey::from_json(&tampered).unwrap_err().code(), "BAD_KEY");
+        let tampered = key.to_json().replace(
+            &key.public_key().to_base64(),
+            &SigningKey::from_seed([8; 32], None)
+                .unwrap()
+                .public_key()
+                .to_base64(),
+        );
+        assert_eq!(
+            SigningKey::from_json(&tampered).unwrap_err().code(),
+            "BAD_KEY"
+        );
         assert_eq!(SigningKey::from_json("{}").unwrap_err().code(), "BAD_KEY");
     }
 
     #[test]
     fn public_keys_parse_strictly() {
-        let key = SigningKey::from_seed([1; 32], Some("k1")).unwrap().public_key();
+        let key = SigningKey::from_seed([1; 32], Some("k1"))
+            .unwrap()
+            .public_key();
         assert_eq!(PublicKey::parse(&key.to_string()).unwrap(), key);
         for bad in ["k1", "k1=", "k1=!!!", "=AAAA", "bad id=AAAA"] {
-            assert_eq!(PublicKey::parse(bad).unwrap_err().code(), "BAD_KEY", "{bad}");
+            assert_eq!(
+                PublicKey::parse(bad).unwrap_err().code(),
+                "BAD_KEY",
+                "{bad}"
+            );
         }
         // The identity point: small order, so it would accept forgeries.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert!(PublicKey::from_bytes("k", &identity).unwrap_err().message().contains("small order"));
+        assert!(
+            PublicKey::from_bytes("k", &identity)
+                .unwrap_err()
+                .message()
+                .contains("small order")
+        );
         // y = p + 1 encodes the same point as y = 1 but is not canonical (and is small order).
         let mut non_canonical = [0xffu8; 32];
         non_canonical[0] = 0xee;
@@ -280,8 +335,12 @@ mod tests {
 
     #[test]
     fn key_sets_refuse_conflicting_ids() {
-        let a = SigningKey::from_seed([1; 32], Some("k")).unwrap().public_key();
-        let b = SigningKey::from_seed([2; 32], Some("k")).unwrap().public_key();
+        let a = SigningKey::from_seed([1; 32], Some("k"))
+            .unwrap()
+            .public_key();
+        let b = SigningKey::from_seed([2; 32], Some("k"))
+            .unwrap()
+            .public_key();
         let mut set = KeySet::new();
         set.insert(a.clone()).unwrap();
         set.insert(a).unwrap();

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
 
 pub mod compile;
 pub mod decision;
@@ -13,7 +14,7 @@ mod locate;
 pub mod names;
 pub mod policy;
 pub mod snapshot;
-mod suggest;
+pub mod suggest;
 pub mod time;
 
 pub use compile::{BuildOptions, compile, compile_json, diagnose};

@@ -18,12 +18,19 @@ pub const MAX_GRANTS_PER_SUBJECT: usize = 4_096;
 pub use crate::names::MAX_NAME_BYTES;
 
 fn over(what: &str, count: usize, limit: usize) -> Error {
-    Error::new(ErrorKind::LimitExceeded, format!("{count} {what} is over the limit of {limit}"))
+    Error::new(
+        ErrorKind::LimitExceeded,
+        format!("{count} {what} is over the limit of {limit}"),
+    )
 }
 
 /// Checks a count against its cap.
 pub fn check(what: &str, count: usize, limit: usize) -> Result<()> {
-    if count > limit { Err(over(what, count, limit)) } else { Ok(()) }
+    if count > limit {
+        Err(over(what, count, limit))
+    } else {
+        Ok(())
+    }
 }
 
 /// Checks every count and name length of a decoded payload.
@@ -33,7 +40,11 @@ pub fn check_payload(p: &Payload) -> Result<()> {
     check("scopes", p.scopes.len(), MAX_SCOPES)?;
     check("subjects", p.subjects.len(), MAX_SUBJECTS)?;
     for s in &p.subjects {
-        check("grants of one subject", s.grants.len(), MAX_GRANTS_PER_SUBJECT)?;
+        check(
+            "grants of one subject",
+            s.grants.len(),
+            MAX_GRANTS_PER_SUBJECT,
+        )?;
     }
     let names = std::iter::once(p.tenant.as_str())
         .chain(p.subject.as_deref())

@@ -54,13 +54,19 @@ pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine
     if bytes.len() > options.max_bytes {
         return Err(Error::new(
             ErrorKind::TooLarge,
-            format!("snapshot is {} bytes, over the cap of {} bytes", bytes.len(), options.max_bytes),
+            format!(
+                "snapshot is {} bytes, over the cap of {} bytes",
+                bytes.len(),
+                options.max_bytes
+            ),
         ));
     }
     let envelope = Unverified::parse(bytes)?;
     let payload = Payload::from_bytes(envelope.verify(keys)?)?;
     check_freshness(&payload, options)?;
-    Ok(Engine::from_payload(payload)?.with_key_id(envelope.key_id()).with_expiry_grace(options.expiry_grace))
+    Ok(Engine::from_payload(payload)?
+        .with_key_id(envelope.key_id())
+        .with_expiry_grace(options.expiry_grace))
 }
 
 /// The header checks of [`load`] on a decoded payload.
@@ -69,7 +75,10 @@ pub fn check_freshness(payload: &Payload, options: &LoadOptions) -> Result<()> {
         if &payload.tenant != tenant {
             return Err(Error::new(
                 ErrorKind::WrongTenant,
-                format!("snapshot is for tenant `{}`, expected `{tenant}`", payload.tenant),
+                format!(
+                    "snapshot is for tenant `{}`, expected `{tenant}`",
+                    payload.tenant
+                ),
             ));
         }
     }
@@ -79,24 +88,36 @@ pub fn check_freshness(payload: &Payload, options: &LoadOptions) -> Result<()> {
                 Some(other) => format!("a slice for `{other}`"),
                 None => "not a slice".to_string(),
             };
-            return Err(Error::new(ErrorKind::WrongSubject, format!("snapshot is {found}, expected a slice for `{subject}`")));
+            return Err(Error::new(
+                ErrorKind::WrongSubject,
+                format!("snapshot is {found}, expected a slice for `{subject}`"),
+            ));
         }
     }
     if payload.revision < options.min_revision {
         return Err(Error::new(
             ErrorKind::Rollback,
-            format!("snapshot revision {} is older than revision {}", payload.revision, options.min_revision),
+            format!(
+                "snapshot revision {} is older than revision {}",
+                payload.revision, options.min_revision
+            ),
         ));
     }
     if let Some(expires_at) = payload.expires_at {
         if options.now >= expires_at.saturating_add(options.expiry_grace.max(0)) {
-            return Err(Error::new(ErrorKind::Expired, format!("snapshot expired at {}", format_rfc3339(expires_at))));
+            return Err(Error::new(
+                ErrorKind::Expired,
+                format!("snapshot expired at {}", format_rfc3339(expires_at)),
+            ));
         }
     }
     if payload.issued_at > options.now.saturating_add(options.clock_skew.max(0)) {
         return Err(Error::new(
             ErrorKind::NotYetValid,
-            format!("snapshot is issued at {}, in the future: check the clock", format_rfc3339(payload.issued_at)),
+            format!(
+                "snapshot is issued at {}, in the future: check the clock",
+                format_rfc3339(payload.issued_at)
+            ),
         ));
     }
     Ok(())

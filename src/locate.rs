@@ -9,7 +9,11 @@ enum Segment<'a> {
 /// The 1-based line where the value at `path` starts, or `None` if the path is not there.
 pub fn line_of(src: &str, path: &str) -> Option<usize> {
     let segments = parse_path(path)?;
-    let mut scan = Scanner { src: src.as_bytes(), pos: 0, depth: 0 };
+    let mut scan = Scanner {
+        src: src.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
     scan.find(&segments)?;
     Some(src.get(..scan.pos)?.bytes().filter(|&b| b == b'\n').count() + 1)
 }
@@ -58,7 +62,9 @@ impl Scanner<'_> {
     /// Leaves `pos` at the start of the value at `segments`, below the value at `pos`.
     fn find(&mut self, segments: &[Segment<'_>]) -> Option<()> {
         self.skip_ws();
-        let Some((first, rest)) = segments.split_first() else { return Some(()) };
+        let Some((first, rest)) = segments.split_first() else {
+            return Some(());
+        };
         match first {
             Segment::Key(key) => {
                 self.eat(b'{')?;
@@ -127,7 +133,10 @@ impl Scanner<'_> {
                 Some(())
             }
             _ => {
-                while self.peek().is_some_and(|c| !matches!(c, b',' | b']' | b'}') && !c.is_ascii_whitespace()) {
+                while self
+                    .peek()
+                    .is_some_and(|c| !matches!(c, b',' | b']' | b'}') && !c.is_ascii_whitespace())
+                {
                     self.pos += 1;
                 }
                 Some(())

@@ -6,14 +6,20 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// Whether `s` is a permission name: lowercase dotted words, `[a-z0-9_]+(\.[a-z0-9_]+)*`.
 pub fn is_permission_name(s: &str) -> bool {
     s.len() <= MAX_NAME_BYTES
-        && s.split('.').all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'))
+        && s.split('.').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        })
 }
 
 /// Whether `s` is a permission pattern: a permission name in which `*` stands for words.
 pub fn is_pattern(s: &str) -> bool {
     s.contains('*')
         && s.len() <= MAX_NAME_BYTES
-        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'*'))
+        && s.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'*')
+        })
 }
 
 /// Whether an id (role, scope, subject, tenant) is acceptable: not empty, not too long,
@@ -27,7 +33,13 @@ pub fn permission_name_hint(s: &str) -> Option<String> {
     let hint: String = s
         .trim()
         .chars()
-        .map(|c| if c.is_whitespace() || c == '-' || c == ':' || c == '/' { '.' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c.is_whitespace() || c == '-' || c == ':' || c == '/' {
+                '.'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect();
     (is_permission_name(&hint) && hint != s).then_some(hint)
 }
@@ -78,7 +90,8 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
             },
         }
     }
-    toks.get(p..).is_some_and(|rest| rest.iter().all(|t| *t == Tok::Run))
+    toks.get(p..)
+        .is_some_and(|rest| rest.iter().all(|t| *t == Tok::Run))
 }
 
 #[cfg(test)]
@@ -87,10 +100,25 @@ mod tests {
 
     #[test]
     fn permission_names() {
-        for ok in ["roles.create", "api.key.revoke", "view_statistics", "a", "v2.x_1"] {
+        for ok in [
+            "roles.create",
+            "api.key.revoke",
+            "view_statistics",
+            "a",
+            "v2.x_1",
+        ] {
             assert!(is_permission_name(ok), "{ok}");
         }
-        for bad in ["", "Roles Create", "roles.", ".roles", "roles..create", "roles.*", "roles-create", "rôles"] {
+        for bad in [
+            "",
+            "Roles Create",
+            "roles.",
+            ".roles",
+            "roles..create",
+            "roles.*",
+            "roles-create",
+            "rôles",
+        ] {
             assert!(!is_permission_name(bad), "{bad}");
         }
         assert!(!is_permission_name(&"a".repeat(MAX_NAME_BYTES + 1)));
@@ -116,7 +144,11 @@ mod tests {
             ("**", "a", false),
         ];
         for (pattern, name, expected) in cases {
-            assert_eq!(pattern_matches(pattern, name), expected, "{pattern} vs {name}");
+            assert_eq!(
+                pattern_matches(pattern, name),
+                expected,
+                "{pattern} vs {name}"
+            );
         }
     }
 
@@ -129,7 +161,10 @@ mod tests {
 
     #[test]
     fn hints_for_invalid_names() {
-        assert_eq!(permission_name_hint("Roles Create").as_deref(), Some("roles.create"));
+        assert_eq!(
+            permission_name_hint("Roles Create").as_deref(),
+            Some("roles.create")
+        );
         assert_eq!(permission_name_hint("roles.create"), None);
         assert_eq!(permission_name_hint("!!"), None);
     }

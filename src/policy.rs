@@ -109,7 +109,9 @@ impl Policy {
             }
             err.at_line(inner.line())
         })?;
-        de.end().map_err(|e| Error::new(ErrorKind::PolicySyntax, syntax_message(&e)).at_line(e.line()))?;
+        de.end().map_err(|e| {
+            Error::new(ErrorKind::PolicySyntax, syntax_message(&e)).at_line(e.line())
+        })?;
         Ok(policy)
     }
 }
@@ -151,11 +153,19 @@ impl<'de> Deserialize<'de> for PermissionDecl {
                 f.write_str("a permission name or an object with `name`, `group`, `description`")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<PermissionDecl, E> {
-                Ok(PermissionDecl { name: name.to_string(), group: None, description: None })
+                Ok(PermissionDecl {
+                    name: name.to_string(),
+                    group: None,
+                    description: None,
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PermissionDecl, A::Error> {
                 let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(PermissionDecl { name: full.name, group: full.group, description: full.description })
+                Ok(PermissionDecl {
+                    name: full.name,
+                    group: full.group,
+                    description: full.description,
+                })
             }
         }
         deserializer.deserialize_any(NameOrObject)
@@ -191,7 +201,8 @@ mod tests {
         assert_eq!(e.path(), Some("format"));
         let e = Policy::from_json("{} trailing").unwrap_err();
         assert_eq!(e.code(), "POLICY_SYNTAX");
-        let e = Policy::from_json(r#"{"format":"x","tenant":"t","permissions":[{"nam":"a"}]}"#).unwrap_err();
+        let e = Policy::from_json(r#"{"format":"x","tenant":"t","permissions":[{"nam":"a"}]}"#)
+            .unwrap_err();
         assert!(e.message().contains("nam"), "{e}");
     }
 }

@@ -112,8 +112,14 @@ impl Payload {
     pub fn from_bytes(bytes: &[u8]) -> Result<Payload> {
         match postcard::take_from_bytes::<Payload>(bytes) {
             Ok((payload, [])) => Ok(payload),
-            Ok((_, rest)) => Err(Error::new(ErrorKind::Malformed, format!("{} bytes after the snapshot payload", rest.len()))),
-            Err(e) => Err(Error::new(ErrorKind::Malformed, format!("snapshot payload does not decode: {e}"))),
+            Ok((_, rest)) => Err(Error::new(
+                ErrorKind::Malformed,
+                format!("{} bytes after the snapshot payload", rest.len()),
+            )),
+            Err(e) => Err(Error::new(
+                ErrorKind::Malformed,
+                format!("snapshot payload does not decode: {e}"),
+            )),
         }
     }
 
@@ -133,29 +139,47 @@ impl Payload {
     /// Cuts the payload down to one subject: the catalog and scopes stay, only the roles
     /// its grants use remain, and the header names the subject.
     pub fn slice(&self, subject_id: &str) -> Result<Payload> {
-        let subject = self.subjects.iter().find(|s| s.id == subject_id).ok_or_else(|| {
-            let hint = crate::suggest::suggest(subject_id, self.subjects.iter().map(|s| s.id.as_str()));
-            Error::new(
-                ErrorKind::UnknownSubject,
-                format!("cannot slice for unknown subject `{subject_id}`{}", did_you_mean(hint)),
-            )
-        })?;
+        let subject = self
+            .subjects
+            .iter()
+            .find(|s| s.id == subject_id)
+            .ok_or_else(|| {
+                let hint = crate::suggest::suggest(
+                    subject_id,
+                    self.subjects.iter().map(|s| s.id.as_str()),
+                );
+                Error::new(
+                    ErrorKind::UnknownSubject,
+                    format!(
+                        "cannot slice for unknown subject `{subject_id}`{}",
+                        did_you_mean(hint)
+                    ),
+                )
+            })?;
         let mut remap: Vec<Option<u32>> = vec![None; self.roles.len()];
         let mut roles = Vec::new();
         let mut grants = Vec::with_capacity(subject.grants.len());
         for grant in &subject.grants {
-            let slot = remap.get_mut(grant.role as usize).ok_or_else(|| malformed("grant names a missing role"))?;
+            let slot = remap
+                .get_mut(grant.role as usize)
+                .ok_or_else(|| malformed("grant names a missing role"))?;
             let role = match *slot {
                 Some(r) => r,
                 None => {
-                    let source = self.roles.get(grant.role as usize).ok_or_else(|| malformed("grant names a missing role"))?;
+                    let source = self
+                        .roles
+                        .get(grant.role as usize)
+                        .ok_or_else(|| malformed("grant names a missing role"))?;
                     let r = u32::try_from(roles.len()).map_err(|_| malformed("too many roles"))?;
                     roles.push(source.clone());
                     *slot = Some(r);
                     r
                 }
             };
-            grants.push(Grant { role, ..grant.clone() });
+            grants.push(Grant {
+                role,
+                ..grant.clone()
+            });
         }
         // Field by field, so slicing a large tenant per subject does not copy every subject.
         Ok(Payload {
@@ -185,5 +209,6 @@ pub(crate) fn malformed(what: &str) -> Error {
 }
 
 pub(crate) fn did_you_mean(hint: Option<&str>) -> String {
-    hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default()
+    hint.map(|h| format!(" (did you mean `{h}`?)"))
+        .unwrap_or_default()
 }

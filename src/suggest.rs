@@ -3,7 +3,8 @@
 /// The candidate closest to `name`, if one is close enough to be a likely typo:
 /// a case-only difference, a small edit distance, or the only name `name` abbreviates.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let budget = (name.chars().count() / 3).max(1);
+    // One edit per three characters: names shorter than that only get case and prefix hints.
+    let budget = name.chars().count() / 3;
     let mut best: Option<(usize, &'a str)> = None;
     let mut prefixed: Vec<&'a str> = Vec::new();
     for candidate in candidates {
@@ -17,7 +18,7 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             prefixed.push(candidate);
         }
         let d = distance(name, candidate);
-        if d <= budget && best.is_none_or(|(bd, _)| d < bd) {
+        if d > 0 && d <= budget && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, candidate));
         }
     }
@@ -42,7 +43,9 @@ fn distance(a: &str, b: &str) -> usize {
                 i + j
             } else {
                 let cost = usize::from(a.get(i - 1) != b.get(j - 1));
-                let mut v = (get(&d, i - 1, j) + 1).min(get(&d, i, j - 1) + 1).min(get(&d, i - 1, j - 1) + cost);
+                let mut v = (get(&d, i - 1, j) + 1)
+                    .min(get(&d, i, j - 1) + 1)
+                    .min(get(&d, i - 1, j - 1) + cost);
                 if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
                     v = v.min(get(&d, i - 2, j - 2) + 1);
                 }
@@ -68,7 +71,11 @@ mod tests {
         assert_eq!(suggest("dev", roles), Some("developer"));
         assert_eq!(suggest("zzz", roles), None);
         assert_eq!(suggest("a", roles), None);
-        assert_eq!(suggest("roles.craete", ["roles.create", "roles.delete"]), Some("roles.create"));
+        assert_eq!(suggest("b", ["a"]), None);
+        assert_eq!(
+            suggest("roles.craete", ["roles.create", "roles.delete"]),
+            Some("roles.create")
+        );
     }
 
     #[test]

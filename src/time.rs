@@ -21,7 +21,9 @@ pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let digits = b.get(from..from + len)?;
-        digits.iter().try_fold(0i64, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0')))
+        digits.iter().try_fold(0i64, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+        })
     };
     let sep = |at: usize, ok: &[u8]| b.get(at).is_some_and(|c| ok.contains(c));
     if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
@@ -68,7 +70,12 @@ pub fn format_rfc3339(ts: Timestamp) -> String {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// Parses a duration such as `90s`, `15m`, `12h`, `7d`, `1w` or `1h30m` into seconds.
@@ -139,8 +146,14 @@ mod tests {
     fn parses_rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-12-01T00:00:00Z"), Some(1_796_083_200));
-        assert_eq!(parse_rfc3339("2026-12-01T01:00:00+01:00"), Some(1_796_083_200));
-        assert_eq!(parse_rfc3339("2026-11-30T23:00:00.999-01:00"), Some(1_796_083_200));
+        assert_eq!(
+            parse_rfc3339("2026-12-01T01:00:00+01:00"),
+            Some(1_796_083_200)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-30T23:00:00.999-01:00"),
+            Some(1_796_083_200)
+        );
         assert_eq!(parse_rfc3339("2024-02-29t12:00:00z"), Some(1_709_208_000));
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1));
     }

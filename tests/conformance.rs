@@ -1,6 +1,11 @@
 //! Every conformance vector in `../shared/conformance`, through the full path:
 //! compile, sign, verify, load, check.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -17,12 +22,25 @@ fn every_query_file_gives_the_expected_answers() {
         for q in &queries {
             let got = engine.can(&q.subject, &q.permission, q.scope.as_deref(), now);
             let decision = engine.explain(&q.subject, &q.permission, q.scope.as_deref(), now);
-            assert_eq!(decision.allowed, got, "explain and can disagree on {:?} {:?} {:?}", q.subject, q.permission, q.scope);
+            assert_eq!(
+                decision.allowed, got,
+                "explain and can disagree on {:?} {:?} {:?}",
+                q.subject, q.permission, q.scope
+            );
             if got != q.expected {
-                mismatches.push(format!("{} {} {:?}: expected {}, got {} ({decision})", q.subject, q.permission, q.scope, q.expected, got));
+                mismatches.push(format!(
+                    "{} {} {:?}: expected {}, got {} ({decision})",
+                    q.subject, q.permission, q.scope, q.expected, got
+                ));
             }
         }
-        assert!(mismatches.is_empty(), "{}: {} mismatches:\n{}", file.display(), mismatches.len(), mismatches.join("\n"));
+        assert!(
+            mismatches.is_empty(),
+            "{}: {} mismatches:\n{}",
+            file.display(),
+            mismatches.len(),
+            mismatches.join("\n")
+        );
         assert!(queries.iter().any(|q| q.expected) && queries.iter().any(|q| !q.expected));
         total += queries.len();
     }
@@ -35,12 +53,26 @@ fn permissions_and_who_can_agree_with_can() {
         let (policy, now, queries) = queries(&file);
         let engine = engine_for(&policy, now);
         for q in queries.iter().take(3000) {
-            let listed = engine.permissions(&q.subject, q.scope.as_deref(), now).contains(&q.permission.as_str());
-            assert_eq!(listed, q.expected, "permissions() for {} {} {:?}", q.subject, q.permission, q.scope);
-            let who = engine.who_can(&q.permission, q.scope.as_deref(), now).contains(&q.subject.as_str());
-            assert_eq!(who, q.expected, "who_can() for {} {} {:?}", q.subject, q.permission, q.scope);
+            let listed = engine
+                .permissions(&q.subject, q.scope.as_deref(), now)
+                .contains(&q.permission.as_str());
+            assert_eq!(
+                listed, q.expected,
+                "permissions() for {} {} {:?}",
+                q.subject, q.permission, q.scope
+            );
+            let who = engine
+                .who_can(&q.permission, q.scope.as_deref(), now)
+                .contains(&q.subject.as_str());
+            assert_eq!(
+                who, q.expected,
+                "who_can() for {} {} {:?}",
+                q.subject, q.permission, q.scope
+            );
             let set = engine.permission_set(&q.subject, q.scope.as_deref(), now);
-            let in_set = engine.permission_id(&q.permission).is_some_and(|p| set.contains(p));
+            let in_set = engine
+                .permission_id(&q.permission)
+                .is_some_and(|p| set.contains(p));
             assert_eq!(in_set, q.expected);
             assert!(set.valid_until() > now);
         }
@@ -56,12 +88,22 @@ fn api_keys_are_found_by_token_hash() {
     assert!(!tokens.is_empty());
     for pair in tokens {
         let token = pair[0].as_str().unwrap();
-        assert_eq!(engine.subject_for_token(token), pair[1].as_str(), "token {token:?}");
+        assert_eq!(
+            engine.subject_for_token(token),
+            pair[1].as_str(),
+            "token {token:?}"
+        );
     }
     // The generated tenants' keys have the token `rg_test_<id>`.
     let policy = read(dir.join("generated/small-1.policy.json"));
     let engine = engine_for(&policy, 0);
-    let keys: Vec<&str> = engine.payload().subjects.iter().filter(|s| s.token_sha256.is_some()).map(|s| s.id.as_str()).collect();
+    let keys: Vec<&str> = engine
+        .payload()
+        .subjects
+        .iter()
+        .filter(|s| s.token_sha256.is_some())
+        .map(|s| s.id.as_str())
+        .collect();
     assert!(keys.len() > 10);
     for id in keys {
         assert_eq!(engine.subject_for_token(&format!("rg_test_{id}")), Some(id));
@@ -72,7 +114,11 @@ fn api_keys_are_found_by_token_hash() {
 fn every_invalid_policy_is_refused_with_its_mention_and_location() {
     let dir = conformance_dir();
     let cases = json(dir.join("invalid-policies.json"));
-    let options = BuildOptions { revision: 1, issued_at: 0, expires_at: None };
+    let options = BuildOptions {
+        revision: 1,
+        issued_at: 0,
+        expires_at: None,
+    };
     let cases = cases.as_array().unwrap();
     assert!(cases.len() >= 19);
     for case in cases {
@@ -81,9 +127,15 @@ fn every_invalid_policy_is_refused_with_its_mention_and_location() {
         let src = serde_json::to_string_pretty(&case["policy"]).unwrap();
         let err = compile_json(&src, &options).expect_err(name);
         assert!(err.kind().is_policy_error(), "{name}: {err}");
-        assert!(err.message().contains(&format!("`{mentions}`")), "{name}: `{mentions}` not in: {err}");
+        assert!(
+            err.message().contains(&format!("`{mentions}`")),
+            "{name}: `{mentions}` not in: {err}"
+        );
         assert!(err.path().is_some(), "{name}: no path in {err}");
-        assert!(err.line().is_some_and(|l| l > 1), "{name}: no line in {err}");
+        assert!(
+            err.line().is_some_and(|l| l > 1),
+            "{name}: no line in {err}"
+        );
         assert_eq!(diagnose(&src).first(), Some(&err), "{name}");
     }
 }
@@ -92,16 +144,42 @@ fn every_invalid_policy_is_refused_with_its_mention_and_location() {
 fn near_names_are_suggested() {
     let dir = conformance_dir();
     let cases = json(dir.join("invalid-policies.json"));
-    let options = BuildOptions { revision: 1, issued_at: 0, expires_at: None };
+    let options = BuildOptions {
+        revision: 1,
+        issued_at: 0,
+        expires_at: None,
+    };
     let expect = [
-        ("grant names an unknown role", "did you mean `admin`?", "subjects[1].grants[0].role"),
-        ("role names an unknown permission", "did you mean `roles.create`?", "roles[1].permissions[4]"),
-        ("role extends an unknown role", "did you mean `developer`?", "roles[1].extends[0]"),
-        ("invalid permission name", "did you mean `roles.create`?", "permissions[27]"),
+        (
+            "grant names an unknown role",
+            "did you mean `admin`?",
+            "subjects[1].grants[0].role",
+        ),
+        (
+            "role names an unknown permission",
+            "did you mean `roles.create`?",
+            "roles[1].permissions[4]",
+        ),
+        (
+            "role extends an unknown role",
+            "did you mean `developer`?",
+            "roles[1].extends[0]",
+        ),
+        (
+            "invalid permission name",
+            "did you mean `roles.create`?",
+            "permissions[27]",
+        ),
     ];
     for (name, hint, path) in expect {
-        let case = cases.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap();
-        let err = compile_json(&serde_json::to_string(&case["policy"]).unwrap(), &options).unwrap_err();
+        let case = cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        let err =
+            compile_json(&serde_json::to_string(&case["policy"]).unwrap(), &options).unwrap_err();
         assert!(err.message().contains(hint), "{name}: {err}");
         assert_eq!(err.path(), Some(path), "{name}");
     }
@@ -109,10 +187,19 @@ fn near_names_are_suggested() {
 
 #[test]
 fn a_slice_answers_for_its_subject_only() {
-    for file in [conformance_dir().join("acme.queries.json"), conformance_dir().join("generated/small-1.queries.json")] {
+    for file in [
+        conformance_dir().join("acme.queries.json"),
+        conformance_dir().join("generated/small-1.queries.json"),
+    ] {
         let (policy, now, queries) = queries(&file);
         let full = engine_for(&policy, now);
-        let subjects: Vec<String> = full.payload().subjects.iter().map(|s| s.id.clone()).take(25).collect();
+        let subjects: Vec<String> = full
+            .payload()
+            .subjects
+            .iter()
+            .map(|s| s.id.clone())
+            .take(25)
+            .collect();
         for subject in &subjects {
             let slice = Engine::from_payload(full.payload().slice(subject).unwrap()).unwrap();
             assert_eq!(slice.slice_subject(), Some(subject.as_str()));
@@ -120,7 +207,11 @@ fn a_slice_answers_for_its_subject_only() {
             for q in &queries {
                 let got = slice.can(&q.subject, &q.permission, q.scope.as_deref(), now);
                 let want = &q.subject == subject && q.expected;
-                assert_eq!(got, want, "slice {subject}: {} {} {:?}", q.subject, q.permission, q.scope);
+                assert_eq!(
+                    got, want,
+                    "slice {subject}: {} {} {:?}",
+                    q.subject, q.permission, q.scope
+                );
             }
         }
     }

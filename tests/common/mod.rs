@@ -1,5 +1,11 @@
 //! Helpers shared by the integration tests: the conformance vectors and a test key.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 
@@ -11,7 +17,11 @@ pub fn conformance_dir() -> PathBuf {
     let dir = std::env::var_os("ROLEGATE_CONFORMANCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    assert!(dir.join("README.md").exists(), "conformance vectors not found at {} (set ROLEGATE_CONFORMANCE)", dir.display());
+    assert!(
+        dir.join("README.md").exists(),
+        "conformance vectors not found at {} (set ROLEGATE_CONFORMANCE)",
+        dir.display()
+    );
     dir
 }
 
@@ -27,7 +37,10 @@ pub fn json(path: impl Into<PathBuf>) -> Value {
 /// Every query file of the conformance set, acme first.
 pub fn query_files() -> Vec<PathBuf> {
     let dir = conformance_dir();
-    let mut files = vec![dir.join("acme.queries.json"), dir.join("acme-later.queries.json")];
+    let mut files = vec![
+        dir.join("acme.queries.json"),
+        dir.join("acme-later.queries.json"),
+    ];
     let mut generated: Vec<PathBuf> = std::fs::read_dir(dir.join("generated"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -44,10 +57,23 @@ pub fn test_key() -> SigningKey {
 
 /// Compiles, signs, verifies and loads a policy at time `now`.
 pub fn engine_for(policy_src: &str, now: i64) -> Engine {
-    let payload = compile_json(policy_src, &BuildOptions { revision: 1, issued_at: now, expires_at: None }).unwrap();
+    let payload = compile_json(
+        policy_src,
+        &BuildOptions {
+            revision: 1,
+            issued_at: now,
+            expires_at: None,
+        },
+    )
+    .unwrap();
     let key = test_key();
     let bytes = seal(&payload, &key);
-    load(&bytes, &KeySet::from_keys([key.public_key()]).unwrap(), &LoadOptions::at(now)).unwrap()
+    load(
+        &bytes,
+        &KeySet::from_keys([key.public_key()]).unwrap(),
+        &LoadOptions::at(now),
+    )
+    .unwrap()
 }
 
 /// A query of the conformance form: `[subject, permission, scope|null, expected]`.

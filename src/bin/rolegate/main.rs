@@ -1,1 +1,148 @@
-fn main() {}
+//! `rolegate`: compile, sign, inspect, verify and query role snapshots.
+
+mod commands;
+mod input;
+mod output;
+mod test_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Failure;
+
+/// Compile, sign, inspect, verify and query rolegate role snapshots.
+#[derive(Parser, Debug)]
+#[command(name = "rolegate", version, about, max_term_width = 100)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a new Ed25519 signing key and print its key id and public key.
+    Keygen {
+        /// Where to write the key file (created with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key id to embed in snapshots (default: derived from the public key).
+        #[arg(long)]
+        key_id: Option<String>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compile a policy document and sign it into a snapshot.
+    Build {
+        /// The policy document (JSON, rolegate.policy/1).
+        policy: PathBuf,
+        /// The signing key file written by `keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Snapshot revision (default: the current Unix time in seconds, so it only grows).
+        #[arg(long)]
+        revision: Option<u64>,
+        /// Lifetime, such as `15m`, `12h`, `7d` (default: no expiry).
+        #[arg(long)]
+        ttl: Option<String>,
+        /// Cut the snapshot down to this one subject (what a browser should get).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Issue time, RFC 3339 (default: now); for reproducible builds.
+        #[arg(long)]
+        issued_at: Option<String>,
+        /// Where to write the snapshot.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a snapshot's header, counts and sizes, without verifying it.
+    Inspect { snapshot: PathBuf },
+    /// Verify a snapshot: exit 0 only if it is valid for the given keys and options.
+    Verify {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// Check a permission: exit 0 allowed, 1 denied, 2 error.
+    Check(Query),
+    /// Explain a check: the granting role and grant scope, or why not (exit codes as `check`).
+    Explain(Query),
+    /// List the subjects that hold a permission on a scope.
+    WhoCan {
+        /// A snapshot, or a policy document.
+        snapshot: PathBuf,
+        permission: String,
+        /// Scope id (default: the tenant root).
+        #[arg(long)]
+        scope: Option<String>,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// List the permissions a subject holds on a scope.
+    Permissions {
+        /// A snapshot, or a policy document.
+        snapshot: PathBuf,
+        subject: String,
+        /// Scope id (default: the tenant root).
+        #[arg(long)]
+        scope: Option<String>,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// Run expectation files (the conformance query form) against a policy, through
+    /// compile, sign, verify and load; exit 1 on any mismatch.
+    Test {
+        policy: PathBuf,
+        #[arg(required = true)]
+        expectations: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Query {
+    /// A snapshot, or a policy document.
+    snapshot: PathBuf,
+    subject: String,
+    permission: String,
+    /// Scope id (default: the tenant root).
+    #[arg(long)]
+    scope: Option<String>,
+    #[command(flatten)]
+    trust: Trust,
+}
+
+/// What to trust when loading a snapshot.
+#[derive(Args, Debug, Default)]
+struct Trust {
+    /// A trusted public key as KEY_ID=BASE64 (repeat for several).
+    #[arg(long = "public-key", value_name = "KEY_ID=BASE64")]
+    public_keys: Vec<String>,
+    /// Trust the public half of this signing key file.
+    #[arg(long = "key", value_name = "FILE")]
+    key_files: Vec<PathBuf>,
+    /// Refuse snapshots of any other tenant.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Refuse snapshots below this revision.
+    #[arg(long)]
+    min_revision: Option<u64>,
+    /// The time to check at, RFC 3339 (default: now).
+    #[arg(long)]
+    now: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command, cli.json) {
+        Ok(code) => code,
+        Err(failure) => failure.report(cli.json),
+    }
+}
+
+/// The result of a command: its exit code, or a failure to report (exit 2).
+type Outcome = Result<ExitCode, Failure>;

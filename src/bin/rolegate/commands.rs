@@ -1,0 +1,416 @@
+//! The commands.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use rolegate::time::{format_rfc3339, parse_duration};
+use rolegate::{
+    BuildOptions, Decision, Engine, Payload, Reason, SigningKey, Unverified, compile, diagnose,
+    seal,
+};
+use serde_json::{Value, json};
+
+use crate::input::{open, read_bytes, read_text, signing_key, time_or_now};
+use crate::output::{Failure, print_json, set};
+use crate::{Command, Outcome, Query, test_cmd};
+
+pub fn run(command: Command, json: bool) -> Outcome {
+    match command {
+        Command::Keygen { out, key_id, force } => keygen(&out, key_id.as_deref(), force, json),
+        Command::Build {
+            policy,
+            key,
+            revision,
+            ttl,
+            subject,
+            issued_at,
+            out,
+        } => build(
+            &policy,
+            &key,
+            revision,
+            ttl.as_deref(),
+            subject.as_deref(),
+            issued_at.as_deref(),
+            &out,
+            json,
+        ),
+        Command::Inspect { snapshot } => inspect(&snapshot, json),
+        Command::Verify { snapshot, trust } => {
+            let now = trust.now()?;
+            let keys = trust.keys()?;
+            if keys.is_empty() {
+                return Err(Failure::new(
+                    "USAGE",
+                    "no trusted key: pass --public-key KEY_ID=BASE64 or --key FILE",
+                ));
+            }
+            let bytes = read_bytes(&snapshot)?;
+            // A snapshot that fails verification is the answer, not a usage error: exit 1.
+            let engine = rolegate::load(&bytes, &keys, &trust.options(now))
+                .map_err(|e| Failure::from(e).with_exit(1))?;
+            if json {
+                print_json(&json!({"valid": true, "header": header_json(&engine)}));
+            } else {
+                println!(
+                    "valid: tenant `{}`, revision {}, signed by `{}`",
+                    engine.tenant(),
+                    engine.revision(),
+                    engine.key_id().unwrap_or("?")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(q) => query(&q, json, false),
+        Command::Explain(q) => query(&q, json, true),
+        Command::WhoCan {
+            snapshot,
+            permission,
+            scope,
+            trust,
+        } => {
+            let (engine, now) = open(&snapshot, &trust)?;
+            let subjects = engine.who_can(&permission, scope.as_deref(), now);
+            if json {
+                print_json(
+                    &json!({"permission": permission, "scope": scope, "subjects": subjects}),
+                );
+            } else {
+                if engine.permission_id(&permission).is_none() {
+                    eprintln!(
+                        "warning: unknown permission `{permission}`{}",
+                        hint(&permission, permission_names(&engine))
+                    );
+                }
+                if engine.scope_id(scope.as_deref()).is_none() {
+                    eprintln!(
+                        "warning: unknown scope `{}`",
+                        scope.as_deref().unwrap_or("")
+                    );
+                }
+                for s in &subjects {
+                    println!("{s}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Permissions {
+            snapshot,
+            subject,
+            scope,
+            trust,
+        } => {
+            let (engine, now) = open(&snapshot, &trust)?;
+            let permissions = engine.permissions(&subject, scope.as_deref(), now);
+            if json {
+                print_json(
+                    &json!({"subject": subject, "scope": scope, "permissions": permissions}),
+                );
+            } else {
+                for p in &permissions {
+                    println!("{p}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test {
+            policy,
+            expectations,
+        } => test_cmd::run(&policy, &expectations, json),
+    }
+}
+
+fn keygen(out: &Path, key_id: Option<&str>, force: bool, json: bool) -> Outcome {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| Failure::new("RANDOM", format!("no randomness for a new key: {e}")))?;
+    let key = SigningKey::from_seed(seed, key_id)?;
+    write_secret(out, key.to_json().as_bytes(), force)?;
+    let public = key.public_key();
+    if json {
+        print_json(
+            &json!({"key_id": public.key_id(), "public_key": public.to_base64(), "file": out.display().to_string()}),
+        );
+    } else {
+        println!("wrote signing key to {} (keep it secret)", out.display());
+        println!("key id:     {}", public.key_id());
+        println!("public key: {}", public.to_base64());
+        println!("trust it with: --public-key {public}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a new file readable by its owner only; refuses to overwrite unless `force`.
+fn write_secret(path: &Path, contents: &[u8], force: bool) -> Result<(), Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::new(
+                "IO",
+                format!(
+                    "`{}` already exists: pass --force to overwrite it",
+                    path.display()
+                ),
+            )
+        } else {
+            Failure::io(path, &e)
+        }
+    })?;
+    file.write_all(contents).map_err(|e| Failure::io(path, &e))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    policy_path: &Path,
+    key_path: &Path,
+    revision: Option<u64>,
+    ttl: Option<&str>,
+    subject: Option<&str>,
+    issued_at: Option<&str>,
+    out: &Path,
+    json: bool,
+) -> Outcome {
+    let key = signing_key(key_path)?;
+    let issued_at = time_or_now(issued_at, "--issued-at")?;
+    let expires_at = match ttl {
+        None => None,
+        Some(t) => {
+            let secs = parse_duration(t).filter(|&s| s > 0).ok_or_else(|| {
+                Failure::new(
+                    "USAGE",
+                    format!("`--ttl {t}` is not a duration such as `15m`, `12h` or `7d`"),
+                )
+            })?;
+            Some(issued_at.saturating_add(secs))
+        }
+    };
+    // The default revision is the Unix time, so successive builds only grow.
+    let revision = revision.unwrap_or_else(|| u64::try_from(rolegate::time::now()).unwrap_or(0));
+    let text = read_text(policy_path)?;
+    let errors = diagnose(&text);
+    if !errors.is_empty() {
+        return Err(Failure::policy(errors, policy_path));
+    }
+    let policy = rolegate::Policy::from_json(&text)?;
+    let mut payload = compile(
+        &policy,
+        &BuildOptions {
+            revision,
+            issued_at,
+            expires_at,
+        },
+    )?;
+    if let Some(subject) = subject {
+        payload = payload.slice(subject)?;
+    }
+    let bytes = seal(&payload, &key);
+    std::fs::write(out, &bytes).map_err(|e| Failure::io(out, &e))?;
+    if json {
+        print_json(
+            &json!({"file": out.display().to_string(), "bytes": bytes.len(), "key_id": key.key_id(), "header": payload_header_json(&payload)}),
+        );
+    } else {
+        println!(
+            "wrote {} ({} bytes): tenant `{}`, revision {}, {}{}, signed by `{}`",
+            out.display(),
+            bytes.len(),
+            payload.tenant,
+            payload.revision,
+            expires_at.map_or("no expiry".to_string(), |t| format!(
+                "expires {}",
+                format_rfc3339(t)
+            )),
+            payload
+                .subject
+                .as_ref()
+                .map(|s| format!(", slice for `{s}`"))
+                .unwrap_or_default(),
+            key.key_id()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(path: &Path, json: bool) -> Outcome {
+    let bytes = read_bytes(path)?;
+    let envelope = Unverified::parse(&bytes)?;
+    let body = envelope.payload_unverified();
+    let payload = Payload::from_bytes(body)?;
+    let counts = [
+        ("permissions", payload.permissions.len()),
+        ("scopes", payload.scopes.len()),
+        ("roles", payload.roles.len()),
+        ("subjects", payload.subjects.len()),
+        (
+            "api_keys",
+            payload
+                .subjects
+                .iter()
+                .filter(|s| s.token_sha256.is_some())
+                .count(),
+        ),
+        ("grants", payload.grant_count()),
+    ];
+    if json {
+        print_json(&json!({
+            "verified": false,
+            "format_version": envelope.version(),
+            "key_id": envelope.key_id(),
+            "header": payload_header_json(&payload),
+            "counts": counts.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "bytes": {"total": bytes.len(), "payload": body.len()},
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("UNVERIFIED snapshot (inspect does not check the signature; use `rolegate verify`)");
+    println!("format version  {}", envelope.version());
+    println!("key id          {}", envelope.key_id());
+    println!("tenant          {}", payload.tenant);
+    println!("revision        {}", payload.revision);
+    println!("issued at       {}", format_rfc3339(payload.issued_at));
+    println!(
+        "expires at      {}",
+        payload
+            .expires_at
+            .map_or("never".to_string(), format_rfc3339)
+    );
+    println!(
+        "slice for       {}",
+        payload.subject.as_deref().unwrap_or("(whole tenant)")
+    );
+    for (name, count) in counts {
+        println!("{:<15} {count}", name.replace('_', " "));
+    }
+    println!("bytes           {} ({} payload)", bytes.len(), body.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn query(q: &Query, json: bool, explain: bool) -> Outcome {
+    let (engine, now) = open(&q.snapshot, &q.trust)?;
+    let decision = engine.explain(&q.subject, &q.permission, q.scope.as_deref(), now);
+    let code = ExitCode::from(if decision.allowed { 0 } else { 1 });
+    if json {
+        print_json(&decision_json(&decision, &engine, q));
+    } else if explain {
+        println!("{}", describe(&decision, &engine, q));
+    } else {
+        println!(
+            "{}",
+            if decision.allowed {
+                "allowed"
+            } else {
+                "denied"
+            }
+        );
+    }
+    Ok(code)
+}
+
+fn permission_names(engine: &Engine) -> impl Iterator<Item = &str> {
+    engine.payload().permissions.iter().map(|p| p.name.as_str())
+}
+
+fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    rolegate::suggest::suggest(name, candidates)
+        .map(|b| format!(" (did you mean `{b}`?)"))
+        .unwrap_or_default()
+}
+
+/// A decision in words, naming what was unknown and suggesting a near name.
+pub fn describe(decision: &Decision<'_>, engine: &Engine, q: &Query) -> String {
+    let payload = engine.payload();
+    let verdict = if decision.allowed {
+        "allowed"
+    } else {
+        "denied"
+    };
+    let detail = match &decision.reason {
+        Reason::UnknownSubject => {
+            format!(
+                "unknown subject `{}`{}",
+                q.subject,
+                hint(&q.subject, payload.subjects.iter().map(|s| s.id.as_str()))
+            )
+        }
+        Reason::UnknownPermission => {
+            format!(
+                "unknown permission `{}`{}",
+                q.permission,
+                hint(&q.permission, permission_names(engine))
+            )
+        }
+        Reason::UnknownScope => {
+            let scope = q.scope.as_deref().unwrap_or("");
+            format!(
+                "unknown scope `{scope}`{}",
+                hint(scope, payload.scopes.iter().map(|s| s.id.as_str()))
+            )
+        }
+        Reason::InactiveSubject => format!("`{}` is deactivated or revoked", q.subject),
+        Reason::NoGrant => format!(
+            "no grant of `{}` gives `{}` on `{}`",
+            q.subject,
+            q.permission,
+            q.scope.as_deref().unwrap_or_else(|| engine
+                .payload()
+                .scopes
+                .first()
+                .map_or("", |s| s.id.as_str()))
+        ),
+        other => other.to_string(),
+    };
+    format!("{verdict}: {detail} (revision {})", decision.revision)
+}
+
+fn decision_json(decision: &Decision<'_>, engine: &Engine, q: &Query) -> Value {
+    let mut v = json!({
+        "allowed": decision.allowed,
+        "reason": decision.reason.code(),
+        "message": describe(decision, engine, q),
+        "revision": decision.revision,
+    });
+    if let Reason::Granted {
+        role,
+        scope,
+        expires_at,
+    } = &decision.reason
+    {
+        set(&mut v, "role", json!(role));
+        set(&mut v, "grant_scope", json!(scope));
+        set(
+            &mut v,
+            "grant_expires_at",
+            json!(expires_at.map(format_rfc3339)),
+        );
+    }
+    if let Reason::GrantExpired { role, scope, .. } = &decision.reason {
+        set(&mut v, "role", json!(role));
+        set(&mut v, "grant_scope", json!(scope));
+    }
+    v
+}
+
+fn payload_header_json(p: &Payload) -> Value {
+    json!({
+        "tenant": p.tenant,
+        "revision": p.revision,
+        "issued_at": format_rfc3339(p.issued_at),
+        "expires_at": p.expires_at.map(format_rfc3339),
+        "subject": p.subject,
+    })
+}
+
+fn header_json(engine: &Engine) -> Value {
+    let mut v = payload_header_json(engine.payload());
+    set(&mut v, "key_id", json!(engine.key_id()));
+    v
+}

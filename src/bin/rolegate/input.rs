@@ -1,0 +1,100 @@
+//! Reading what commands are given: files, keys, times, and snapshots or policies.
+
+use std::path::Path;
+
+use rolegate::load::check_freshness;
+use rolegate::{
+    BuildOptions, Engine, KeySet, LoadOptions, Payload, PublicKey, SigningKey, Timestamp,
+    Unverified, compile_json, load,
+};
+
+use crate::Trust;
+use crate::output::Failure;
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::io(path, &e))
+}
+
+pub fn read_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| Failure::io(path, &e))
+}
+
+pub fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
+    Ok(SigningKey::from_json(&read_text(path)?)?)
+}
+
+/// Parses an RFC 3339 time given on the command line, or the system time.
+pub fn time_or_now(text: Option<&str>, flag: &str) -> Result<Timestamp, Failure> {
+    match text {
+        None => Ok(rolegate::time::now()),
+        Some(t) => rolegate::time::parse_rfc3339(t).ok_or_else(|| {
+            Failure::new(
+                "USAGE",
+                format!("`{flag} {t}` is not an RFC 3339 time such as `2026-12-01T00:00:00Z`"),
+            )
+        }),
+    }
+}
+
+impl Trust {
+    pub fn now(&self) -> Result<Timestamp, Failure> {
+        time_or_now(self.now.as_deref(), "--now")
+    }
+
+    pub fn keys(&self) -> Result<KeySet, Failure> {
+        let mut keys = KeySet::new();
+        for spec in &self.public_keys {
+            keys.insert(PublicKey::parse(spec)?)?;
+        }
+        for file in &self.key_files {
+            keys.insert(signing_key(file)?.public_key())?;
+        }
+        Ok(keys)
+    }
+
+    pub fn options(&self, now: Timestamp) -> LoadOptions {
+        LoadOptions {
+            tenant: self.tenant.clone(),
+            min_revision: self.min_revision.unwrap_or(0),
+            ..LoadOptions::at(now)
+        }
+    }
+}
+
+/// Whether the bytes look like a JSON policy document rather than a snapshot.
+fn is_policy(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// Opens a snapshot (verified when keys are given) or compiles a policy document, for
+/// queries at the trust options' time.
+pub fn open(path: &Path, trust: &Trust) -> Result<(Engine, Timestamp), Failure> {
+    let now = trust.now()?;
+    let bytes = read_bytes(path)?;
+    if is_policy(&bytes) {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Failure::new("POLICY_SYNTAX", "the policy is not UTF-8"))?;
+        let payload = compile_json(
+            &text,
+            &BuildOptions {
+                revision: 0,
+                issued_at: now,
+                expires_at: None,
+            },
+        )
+        .map_err(|e| Failure::policy(vec![e], path))?;
+        return Ok((Engine::from_payload(payload)?, now));
+    }
+    let keys = trust.keys()?;
+    let options = trust.options(now);
+    if !keys.is_empty() {
+        return Ok((load(&bytes, &keys, &options)?, now));
+    }
+    eprintln!(
+        "warning: `{}` is not verified: pass --public-key KEY_ID=BASE64 or --key FILE to check its signature",
+        path.display()
+    );
+    let payload = Payload::from_bytes(Unverified::parse(&bytes)?.payload_unverified())?;
+    check_freshness(&payload, &options)?;
+    Ok((Engine::from_payload(payload)?, now))
+}

@@ -1,0 +1,543 @@
+//! The `rolegate` binary, run as a user would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn rolegate(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: status.code().unwrap(),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn acme() -> PathBuf {
+    common::conformance_dir().join("acme.policy.json")
+}
+
+/// keygen + build of acme; returns (dir, key file, snapshot, KEY_ID=BASE64).
+fn built(name: &str, extra: &[&str]) -> (PathBuf, PathBuf, PathBuf, String) {
+    let dir = temp_dir(name);
+    let key = dir.join("key.json");
+    let run = rolegate(&["--json", "keygen", "--out", s(&key), "--key-id", "cli-test"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    let public = format!(
+        "{}={}",
+        out["key_id"].as_str().unwrap(),
+        out["public_key"].as_str().unwrap()
+    );
+    let snapshot = dir.join("acme.snap");
+    let policy = acme();
+    let mut args = vec![
+        "build",
+        s(&policy),
+        "--key",
+        s(&key),
+        "--out",
+        s(&snapshot),
+        "--issued-at",
+        "2026-11-01T00:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    let run = rolegate(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, key, snapshot, public)
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
+    let dir = temp_dir("keygen");
+    let key = dir.join("k.json");
+    let run = rolegate(&["keygen", "--out", s(&key)]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("key id:") && run.stdout.contains("--public-key "),
+        "{}",
+        run.stdout
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = rolegate(&["keygen", "--out", s(&key)]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(rolegate(&["keygen", "--out", s(&key), "--force"]).code, 0);
+    let bad = rolegate(&[
+        "keygen",
+        "--out",
+        s(&dir.join("x.json")),
+        "--key-id",
+        "no spaces",
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("error[BAD_KEY]"), "{}", bad.stderr);
+}
+
+#[test]
+fn build_verify_inspect() {
+    let (dir, key, snap, public) = built("verify", &["--revision", "42", "--ttl", "30d"]);
+    let run = rolegate(&[
+        "verify",
+        s(&snap),
+        "--public-key",
+        &public,
+        "--tenant",
+        "acme",
+        "--now",
+        "2026-11-23T00:00:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("revision 42"));
+    let check = |args: &[&str], code: &str| {
+        let mut all = vec!["verify", s(&snap), "--public-key", &public];
+        all.extend_from_slice(args);
+        let run = rolegate(&all);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.stderr.contains(&format!("error[{code}]")),
+            "{args:?}: {}",
+            run.stderr
+        );
+    };
+    check(
+        &["--tenant", "globex", "--now", "2026-11-23T00:00:00Z"],
+        "WRONG_TENANT",
+    );
+    check(&["--now", "2026-12-01T00:00:00Z"], "EXPIRED");
+    check(
+        &["--min-revision", "43", "--now", "2026-11-23T00:00:00Z"],
+        "ROLLBACK",
+    );
+    check(&["--now", "2026-10-01T00:00:00Z"], "NOT_YET_VALID");
+
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    let tampered = dir.join("tampered.snap");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let run = rolegate(&[
+        "verify",
+        s(&tampered),
+        "--key",
+        s(&key),
+        "--now",
+        "2026-11-23T00:00:00Z",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("error[BAD_SIGNATURE]"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        rolegate(&["verify", s(&snap)]).code,
+        2,
+        "no key is a usage error"
+    );
+
+    let run = rolegate(&["inspect", s(&snap)]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("UNVERIFIED"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("tenant          acme") && run.stdout.contains("subjects        9"),
+        "{}",
+        run.stdout
+    );
+    let run = rolegate(&["--json", "inspect", s(&snap)]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["header"]["revision"], 42);
+    assert_eq!(v["header"]["expires_at"], "2026-12-01T00:00:00Z");
+    assert_eq!(v["counts"]["api_keys"], 2);
+    assert_eq!(
+        v["bytes"]["total"].as_u64().unwrap() as usize,
+        std::fs::read(&snap).unwrap().len()
+    );
+}
+
+#[test]
+fn check_and_explain_exit_codes_and_reasons() {
+    let (_dir, key, snap, public) = built("check", &[]);
+    let now = "2026-11-23T12:00:00Z";
+    let q = |cmd: &str, subject: &str, permission: &str, scope: Option<&str>, extra: &[&str]| {
+        let mut args = vec![
+            cmd,
+            s(&snap),
+            subject,
+            permission,
+            "--public-key",
+            &public,
+            "--now",
+            now,
+        ];
+        if let Some(sc) = scope {
+            args.extend(["--scope", sc]);
+        }
+        args.extend_from_slice(extra);
+        rolegate(&args)
+    };
+    assert_eq!(
+        q("check", "bob", "roles.create", Some("shop-dev"), &[]).code,
+        0
+    );
+    assert_eq!(
+        q("check", "bob", "roles.create", Some("internal"), &[]).code,
+        1
+    );
+    assert_eq!(q("check", "bob", "roles.create", None, &[]).code, 1);
+    let run = q("explain", "bob", "roles.create", Some("shop-dev"), &[]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("granted by role `admin` on `shop`"),
+        "{}",
+        run.stdout
+    );
+    let run = q("explain", "bob", "roles.craete", Some("shop"), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("unknown permission `roles.craete` (did you mean `roles.create`?)"),
+        "{}",
+        run.stdout
+    );
+    let run = q("explain", "dave", "folders.view", None, &[]);
+    assert!(run.stdout.contains("deactivated"), "{}", run.stdout);
+    let run = q("explain", "carol", "billing.cancel", Some("shop-dev"), &[]);
+    assert!(run.stdout.contains("no grant"), "{}", run.stdout);
+    let run = rolegate(&[
+        "explain",
+        s(&snap),
+        "erin",
+        "environments.update",
+        "--scope",
+        "shop-prod",
+        "--key",
+        s(&key),
+        "--now",
+        "2026-12-02T00:00:00Z",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("expired at 2026-12-01T00:00:00Z"),
+        "{}",
+        run.stdout
+    );
+    let run = q("--json", "carol", "folders.create", Some("shop-dev"), &[]);
+    assert_eq!(run.code, 2, "--json is a flag, not a command");
+    let mut args = vec![
+        "--json",
+        "explain",
+        s(&snap),
+        "carol",
+        "folders.create",
+        "--scope",
+        "shop-dev",
+        "--key",
+        s(&key),
+        "--now",
+        now,
+    ];
+    let v: Value = serde_json::from_str(&rolegate(&args).stdout).unwrap();
+    assert_eq!(
+        (
+            v["allowed"].as_bool(),
+            v["role"].as_str(),
+            v["grant_scope"].as_str()
+        ),
+        (Some(true), Some("developer"), Some("shop-dev"))
+    );
+    args[6] = "nowhere";
+    let v: Value = serde_json::from_str(&rolegate(&args).stdout).unwrap();
+    assert_eq!(v["reason"], "unknown_scope");
+    // Without a key the answer still comes, with a warning that nothing was verified.
+    let run = rolegate(&["check", s(&snap), "alice", "billing.cancel", "--now", now]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("not verified"), "{}", run.stderr);
+    // A policy document answers directly.
+    assert_eq!(
+        rolegate(&[
+            "check",
+            s(&acme()),
+            "frank",
+            "events.retrieve",
+            "--scope",
+            "shop"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(
+        rolegate(&["check", s(&acme()), "frank", "events.retrieve"]).code,
+        1
+    );
+    // Errors exit 2.
+    assert_eq!(rolegate(&["check", "/nonexistent", "a", "b"]).code, 2);
+}
+
+#[test]
+fn who_can_and_permissions_and_slices() {
+    let (dir, key, snap, _) = built("whocan", &[]);
+    let run = rolegate(&[
+        "who-can",
+        s(&snap),
+        "roles.create",
+        "--scope",
+        "shop-dev",
+        "--key",
+        s(&key),
+        "--now",
+        "2026-11-23T00:00:00Z",
+    ]);
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), ["alice", "bob"]);
+    let run = rolegate(&[
+        "permissions",
+        s(&snap),
+        "frank",
+        "--scope",
+        "internal",
+        "--key",
+        s(&key),
+        "--now",
+        "2026-11-23T00:00:00Z",
+    ]);
+    let listed: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        listed.contains(&"events.retrieve") && listed.contains(&"organization.whitelist.view"),
+        "{listed:?}"
+    );
+    assert!(!listed.contains(&"roles.create"));
+
+    let slice = dir.join("bob.snap");
+    let run = rolegate(&[
+        "build",
+        s(&acme()),
+        "--key",
+        s(&key),
+        "--subject",
+        "bob",
+        "--out",
+        s(&slice),
+        "--issued-at",
+        "2026-11-01T00:00:00Z",
+    ]);
+    assert!(run.stdout.contains("slice for `bob`"), "{}", run.stdout);
+    let bytes = std::fs::read(&slice).unwrap();
+    for other in ["alice", "carol", "key_ci", "60e90fe7"] {
+        assert!(
+            !bytes.windows(other.len()).any(|w| w == other.as_bytes()),
+            "slice holds `{other}`"
+        );
+    }
+    let run = rolegate(&[
+        "explain",
+        s(&slice),
+        "alice",
+        "roles.view",
+        "--key",
+        s(&key),
+        "--now",
+        "2026-11-23T00:00:00Z",
+    ]);
+    assert!(
+        run.stdout.contains("slice for `bob` only"),
+        "{}",
+        run.stdout
+    );
+    let run = rolegate(&[
+        "build",
+        s(&acme()),
+        "--key",
+        s(&key),
+        "--subject",
+        "bobb",
+        "--out",
+        s(&slice),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("error[UNKNOWN_SUBJECT]") && run.stderr.contains("did you mean `bob`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn build_reports_every_policy_mistake_with_file_and_line() {
+    let dir = temp_dir("bad");
+    let key = dir.join("key.json");
+    rolegate(&["keygen", "--out", s(&key)]);
+    let policy = dir.join("bad.json");
+    let src = common::read(acme())
+        .replace(
+            "\"role\": \"admin\", \"scope\": \"shop\"",
+            "\"role\": \"admn\", \"scope\": \"shop\"",
+        )
+        .replace(
+            "\"kind\": \"api_key\", \"active\": false",
+            "\"kind\": \"robot\", \"active\": false",
+        );
+    std::fs::write(&policy, src).unwrap();
+    let run = rolegate(&[
+        "build",
+        s(&policy),
+        "--key",
+        s(&key),
+        "--out",
+        s(&dir.join("x")),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "error[UNKNOWN_ROLE]: unknown role `admn` in grant of `bob` (did you mean `admin`?)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("bad.json:51 (subjects[1].grants[0].role)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error[UNKNOWN_SUBJECT_KIND]"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("x").exists());
+    let run = rolegate(&[
+        "--json",
+        "build",
+        s(&policy),
+        "--key",
+        s(&key),
+        "--out",
+        s(&dir.join("x")),
+    ]);
+    let v: Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(v["errors"][0]["line"], 51);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 2);
+    let run = rolegate(&[
+        "build",
+        s(&acme()),
+        "--key",
+        s(&key),
+        "--ttl",
+        "soon",
+        "--out",
+        s(&dir.join("x")),
+    ]);
+    assert!(
+        run.code == 2 && run.stderr.contains("--ttl soon"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn test_command_passes_the_conformance_files_and_reports_mismatches() {
+    let c = common::conformance_dir();
+    let run = rolegate(&[
+        "test",
+        s(&acme()),
+        s(&c.join("acme.queries.json")),
+        s(&c.join("acme-later.queries.json")),
+        s(&c.join("acme.tokens.json")),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let last = run.stdout.lines().last().unwrap();
+    let passed: usize = last
+        .strip_suffix(" passed, 0 failed")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(passed > 11_000, "{last}");
+    for name in ["small-1", "medium-1", "medium-2"] {
+        let policy = c.join(format!("generated/{name}.policy.json"));
+        let run = rolegate(&[
+            "test",
+            s(&policy),
+            s(&c.join(format!("generated/{name}.queries.json"))),
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stdout);
+        assert!(
+            run.stdout.ends_with(" passed, 0 failed\n"),
+            "{}",
+            run.stdout
+        );
+    }
+
+    // A wrong expectation fails with its explanation.
+    let dir = temp_dir("test-cmd");
+    let wrong = dir.join("wrong.json");
+    std::fs::write(&wrong, r#"{"now": "2026-11-23T12:00:00Z", "queries": [["bob", "roles.create", "shop", true], ["bob", "billing.cancel", "shop", true]], "tokens": [["rg_live_ci_0001", "key_old"]]}"#).unwrap();
+    let run = rolegate(&["test", s(&acme()), s(&wrong)]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("FAIL")
+            && run
+                .stdout
+                .contains("no grant of `bob` gives `billing.cancel` on `shop`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "token \"rg_live_ci_0001\" expected subject Some(\"key_old\"), got Some(\"key_ci\")"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("1 passed, 2 failed\n"),
+        "{}",
+        run.stdout
+    );
+    let run = rolegate(&["--json", "test", s(&acme()), s(&wrong)]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(1), Some(2))
+    );
+}
