@@ -18,6 +18,15 @@ use crate::{Command, Outcome, Query, test_cmd};
 pub fn run(command: Command, json: bool) -> Outcome {
     match command {
         Command::Keygen { out, key_id, force } => keygen(&out, key_id.as_deref(), force, json),
+        Command::PublicKey { key } => {
+            let public = signing_key(&key)?.public_key();
+            if json {
+                print_json(&json!({"key_id": public.key_id(), "public_key": public.to_base64()}));
+            } else {
+                println!("{public}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Build {
             policy,
             key,

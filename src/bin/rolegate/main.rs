@@ -37,6 +37,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the public key of a signing key file as KEY_ID=BASE64, for loaders to trust.
+    PublicKey {
+        /// The signing key file written by `keygen`.
+        key: PathBuf,
+    },
     /// Compile a policy document and sign it into a snapshot.
     Build {
         /// The policy document (JSON, rolegate.policy/1).
