@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs what rolegate's build, demo and tests need on a fresh machine.
-# Every step is skipped when it is already done, so running it again is cheap.
+# Installs what rolegate's build, demo and tests need on a fresh machine: the wasm
+# target, the pinned wasm-bindgen CLI, npm tools (wasm-opt, TypeScript, workerd, Deno,
+# Playwright) and Debian's Chromium with its driver. Every step is skipped when it is
+# already done, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen pin in Cargo.toml
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -12,6 +16,46 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 cargo --version
+
+step "wasm32 target"
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "already installed"
+else
+  rustup target add wasm32-unknown-unknown
+fi
+
+step "wasm-bindgen CLI $WASM_BINDGEN_VERSION"
+if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  echo "already installed"
+else
+  # No --locked: its lockfile names a crate version the registry here lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+step "npm tools (scripts/tools)"
+if ! command -v npm >/dev/null; then
+  echo "node and npm are needed: install Node.js 20.19 or later and run this again" >&2
+  exit 1
+fi
+stamp=scripts/tools/node_modules/.installed-lock
+if [ -f "$stamp" ] && cmp -s scripts/tools/package-lock.json "$stamp"; then
+  echo "already installed"
+else
+  (cd scripts/tools && npm ci --no-audit --no-fund --loglevel=error)
+  cp scripts/tools/package-lock.json "$stamp"
+fi
+
+step "chromium and chromedriver (browser tests)"
+if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+  echo "already installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  chromium --version
+else
+  echo "install Chromium and ChromeDriver (Debian: apt-get install chromium chromium-driver) and run this again" >&2
+  exit 1
+fi
 
 step "crates"
 cargo fetch --quiet

@@ -66,6 +66,11 @@ impl PermissionSet {
         self.valid_until
     }
 
+    /// The set as 64-bit words: permission `i` is bit `i % 64` of word `i / 64`.
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
     /// The permission ids in the set, ascending.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.bits.iter().enumerate().flat_map(|(w, &bits)| {
@@ -432,6 +437,12 @@ impl Engine {
     /// The subject this snapshot was sliced for, if it is a slice.
     pub fn slice_subject(&self) -> Option<&str> {
         self.payload.subject.as_deref()
+    }
+
+    /// When checks start denying: the snapshot's expiry plus any grace (`Timestamp::MAX`
+    /// when it never expires).
+    pub fn deny_from(&self) -> Timestamp {
+        self.deny_from
     }
 
     /// The id of the key that signed the snapshot, when it was loaded verified.

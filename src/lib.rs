@@ -16,6 +16,8 @@ pub mod policy;
 pub mod snapshot;
 pub mod suggest;
 pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use compile::{BuildOptions, compile, compile_json, diagnose};
 pub use decision::{Decision, Reason};

@@ -1,0 +1,7 @@
+// Deno entry: read the .wasm beside this file and compile it synchronously.
+import { initSync } from "./engine.js";
+
+initSync({ module: Deno.readFileSync(new URL("./engine_bg.wasm", import.meta.url)) });
+
+export * from "./gate.js";
+export const ready = Promise.resolve();

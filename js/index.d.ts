@@ -1,0 +1,115 @@
+// Types of the rolegate package (every runtime entry exports the same API).
+
+/** A trusted Ed25519 public key: base64 (standard or URL-safe) or 32 raw bytes. */
+export type PublicKeyInput = string | Uint8Array;
+
+/** Trusted public keys by key id. */
+export type TrustedKeys =
+  | { readonly [keyId: string]: PublicKeyInput }
+  | ReadonlyMap<string, PublicKeyInput>
+  | ReadonlyArray<readonly [string, PublicKeyInput]>;
+
+export interface GateOptions {
+  /** Trusted public keys by key id; a snapshot signed by any other key is refused. */
+  keys: TrustedKeys;
+  /** Refuse snapshots of any other tenant (`WRONG_TENANT`). */
+  tenant?: string;
+  /** Accept only a slice cut for this subject (`WRONG_SUBJECT`). */
+  subject?: string;
+  /** Refuse revisions below this (`ROLLBACK`); updates also refuse revisions below the loaded one. */
+  minRevision?: number;
+  /** Refuse snapshots larger than this many bytes (`TOO_LARGE`); default 32 MiB. */
+  maxBytes?: number;
+  /** Accept an issue time up to this many seconds in the future; default 60. */
+  clockSkew?: number;
+  /** Keep serving this many seconds past the snapshot's expiry; default 0. */
+  expiryGrace?: number;
+  /** The current time in milliseconds since the epoch; default `Date.now`. */
+  clock?: () => number;
+}
+
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "TOO_LARGE"
+  | "BAD_MAGIC"
+  | "UNSUPPORTED_VERSION"
+  | "UNKNOWN_KEY"
+  | "BAD_SIGNATURE"
+  | "MALFORMED"
+  | "WRONG_TENANT"
+  | "WRONG_SUBJECT"
+  | "EXPIRED"
+  | "NOT_YET_VALID"
+  | "ROLLBACK"
+  | "BAD_KEY"
+  | "LIMIT_EXCEEDED";
+
+/** What rolegate throws: a `TypeError` (code `INVALID_ARGUMENT`) or an `Error` named `RolegateError`. */
+export interface RolegateError extends Error {
+  readonly code: ErrorCode;
+}
+
+export declare function isRolegateError(error: unknown): error is RolegateError;
+
+export type Reason =
+  | "granted"
+  | "snapshot_expired"
+  | "unknown_subject"
+  | "not_in_slice"
+  | "unknown_permission"
+  | "unknown_scope"
+  | "inactive_subject"
+  | "grant_expired"
+  | "no_grant";
+
+export interface Decision {
+  allowed: boolean;
+  reason: Reason;
+  /** The reason in words. */
+  message: string;
+  /** The granting role (or the role of the expired grant). */
+  role: string | null;
+  /** The grant's scope id, or `*` for every scope below the root. */
+  grantScope: string | null;
+  /** When the granting grant expires (ms since the epoch), if it does. */
+  grantExpiresAt: number | null;
+  /** The revision of the snapshot that decided. */
+  revision: number;
+}
+
+/** A subject bound to a scope, for checking many permissions fast. */
+export interface Binding {
+  readonly subject: string;
+  readonly scope: string | null;
+  can(permission: string): boolean;
+  /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
+  canId(permissionId: number): boolean;
+}
+
+export declare class Gate extends EventTarget {
+  /** Verifies and loads snapshot bytes; throws a `RolegateError` with a code when refused. */
+  constructor(bytes: Uint8Array | ArrayBuffer, options: GateOptions);
+  /** Whether `subject` holds `permission` on `scope` (default: the tenant root). Unknown names deny. */
+  can(subject: string, permission: string, scope?: string | null): boolean;
+  explain(subject: string, permission: string, scope?: string | null): Decision;
+  permissions(subject: string, scope?: string | null): string[];
+  whoCan(permission: string, scope?: string | null): string[];
+  permissionId(permission: string): number;
+  bind(subject: string, scope?: string | null): Binding;
+  /** Atomically swaps in a newer snapshot; a refused one throws and the old one keeps serving. */
+  update(bytes: Uint8Array | ArrayBuffer): void;
+  subjectForToken(token: string): string | null;
+  subjectForTokenHash(sha256: Uint8Array): string | null;
+  readonly tenant: string;
+  readonly revision: number;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date | null;
+  readonly expired: boolean;
+  readonly keyId: string | null;
+  readonly sliceSubject: string | null;
+  addEventListener(type: "updated" | "expired", listener: (event: Event) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+}
+
+/** Resolves when the engine is ready (already resolved in Node, workerd and Deno). */
+export declare const ready: Promise<void>;

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds the npm package into pkg/: the engine .wasm (cargo → wasm-bindgen → wasm-opt),
+// the hand-written JS layer, types and package.json. Prints the .wasm size.
+//
+//   node pkg-config/build.mjs            # build pkg/
+//   node pkg-config/build.mjs --pack     # and npm pack it into target/npm/
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+const tools = join(root, "scripts", "tools", "node_modules", ".bin");
+
+function run(cmd, args) {
+  console.log(`$ ${cmd} ${args.join(" ")}`);
+  execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+}
+
+// 1. The engine, as small as it gets; a panic (ruled out on input) aborts.
+run("cargo", ["build", "--lib", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "wasm"]);
+const raw = join(root, "target", "wasm32-unknown-unknown", "wasm", "rolegate.wasm");
+
+// 2. The JS glue (web target: one build serves Node, browsers, workerd and Deno).
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg);
+run("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", "engine", "--no-typescript", raw]);
+
+// 3. Size optimisation with binaryen's wasm-opt from npm (Debian's is too old).
+const wasm = join(pkg, "engine_bg.wasm");
+const wasmOpt = join(tools, "wasm-opt");
+if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run scripts/setup.sh");
+run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
+
+// 4. The hand-written layer, the README and package.json.
+for (const file of readdirSync(join(root, "js"))) {
+  if (/\.(js|cjs|d\.ts)$/.test(file)) copyFileSync(join(root, "js", file), join(pkg, file));
+}
+copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+const manifest = JSON.parse(readFileSync(join(root, "pkg-config", "package.json"), "utf8"));
+manifest.version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
+// Subpath exports for the layers that exist (rolegate/dom, rolegate/edge, rolegate/node).
+for (const layer of ["dom", "edge", "node"]) {
+  const file = `${layer === "node" ? "node-middleware" : layer}.js`;
+  if (existsSync(join(pkg, file))) {
+    manifest.exports[`./${layer}`] = { types: `./${layer}.d.ts`, default: `./${file}` };
+  }
+}
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+// 5. The size, every build.
+const bytes = readFileSync(wasm);
+const gz = gzipSync(bytes, { level: 9 }).length;
+const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+console.log(`engine_bg.wasm: ${bytes.length} bytes raw, ${gz} gzip -9, ${br} brotli (budget: 49152 gzip)`);
+writeFileSync(join(root, "target", "wasm-size.json"), JSON.stringify({ raw: bytes.length, gzip: gz, brotli: br }) + "\n");
+
+if (process.argv.includes("--pack")) {
+  const out = join(root, "target", "npm");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  run("npm", ["pack", pkg, "--pack-destination", out, "--silent"]);
+}

@@ -1,0 +1,214 @@
+//! `WasmGate`: one loaded snapshot with its trusted keys and load options, answering
+//! checks. Times cross the boundary as JS milliseconds.
+
+use js_sys::Uint32Array;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, type_error};
+use crate::decision::Reason;
+use crate::engine::Engine;
+use crate::keys::KeySet;
+use crate::load::{LoadOptions, load};
+
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmGate {
+    engine: Engine,
+    keys: KeySet,
+    options: LoadOptions,
+}
+
+#[wasm_bindgen]
+impl WasmGate {
+    /// Verifies and loads `bytes` with `options` (see `options_arg`) at `now_ms`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: JsValue, options: JsValue, now_ms: f64) -> Result<WasmGate, JsValue> {
+        let (keys, mut options) = options_arg(&options)?;
+        options.now = seconds(now_ms);
+        let bytes = bytes_arg(&bytes, options.max_bytes)?;
+        let engine = load(&bytes, &keys, &options).map_err(|e| js_error(&e))?;
+        Ok(WasmGate {
+            engine,
+            keys,
+            options,
+        })
+    }
+
+    /// Swaps in a newer snapshot atomically. A refused one (including a lower revision
+    /// than the one serving) throws, and the current snapshot keeps serving.
+    pub fn update(&mut self, bytes: JsValue, now_ms: f64) -> Result<(), JsValue> {
+        let bytes = bytes_arg(&bytes, self.options.max_bytes)?;
+        let options = LoadOptions {
+            now: seconds(now_ms),
+            min_revision: self.options.min_revision.max(self.engine.revision()),
+            ..self.options.clone()
+        };
+        self.engine = load(&bytes, &self.keys, &options).map_err(|e| js_error(&e))?;
+        Ok(())
+    }
+
+    pub fn can(&self, subject: &str, permission: &str, scope: Option<String>, now_ms: f64) -> bool {
+        self.engine
+            .can(subject, permission, scope.as_deref(), seconds(now_ms))
+    }
+
+    /// `can` on ids from `subjectId`, `permissionNames` and `scopeIds` (the hot path).
+    #[wasm_bindgen(js_name = canIds)]
+    pub fn can_ids(&self, subject: u32, permission: u32, scope: u32, now_ms: f64) -> bool {
+        self.engine
+            .can_ids(subject, permission, scope, seconds(now_ms))
+    }
+
+    /// `{allowed, reason, role, grantScope, grantExpiresAt, revision}`.
+    pub fn explain(
+        &self,
+        subject: &str,
+        permission: &str,
+        scope: Option<String>,
+        now_ms: f64,
+    ) -> JsValue {
+        let d = self
+            .engine
+            .explain(subject, permission, scope.as_deref(), seconds(now_ms));
+        let (role, grant_scope, until) = match &d.reason {
+            Reason::Granted {
+                role,
+                scope,
+                expires_at,
+            } => (Some(*role), Some(*scope), expires_at.map(millis)),
+            Reason::GrantExpired {
+                role,
+                scope,
+                expired_at,
+            } => (Some(*role), Some(*scope), Some(millis(*expired_at))),
+            _ => (None, None, None),
+        };
+        let opt_str = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from_str);
+        object(&[
+            ("allowed", JsValue::from_bool(d.allowed)),
+            ("reason", JsValue::from_str(d.reason.code())),
+            ("message", JsValue::from_str(&d.reason.to_string())),
+            ("role", opt_str(role)),
+            ("grantScope", opt_str(grant_scope)),
+            (
+                "grantExpiresAt",
+                until.map_or(JsValue::NULL, JsValue::from_f64),
+            ),
+            ("revision", JsValue::from_f64(d.revision as f64)),
+        ])
+    }
+
+    pub fn permissions(&self, subject: &str, scope: Option<String>, now_ms: f64) -> Vec<String> {
+        self.engine
+            .permissions(subject, scope.as_deref(), seconds(now_ms))
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The subject's permissions on a scope as bit words (permission `i` is bit `i % 32` of
+    /// word `i / 32`), plus `validUntil` (ms): `{words, validUntil}`.
+    #[wasm_bindgen(js_name = permissionWords)]
+    pub fn permission_words(&self, subject: u32, scope: u32, now_ms: f64) -> JsValue {
+        let set = self
+            .engine
+            .permission_set_ids(subject, scope, seconds(now_ms));
+        let words: Vec<u32> = set
+            .words()
+            .iter()
+            .flat_map(|w| [*w as u32, (*w >> 32) as u32])
+            .collect();
+        object(&[
+            ("words", Uint32Array::from(words.as_slice()).into()),
+            ("validUntil", JsValue::from_f64(millis(set.valid_until()))),
+        ])
+    }
+
+    #[wasm_bindgen(js_name = whoCan)]
+    pub fn who_can(&self, permission: &str, scope: Option<String>, now_ms: f64) -> Vec<String> {
+        self.engine
+            .who_can(permission, scope.as_deref(), seconds(now_ms))
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The API key subject whose token this is (SHA-256 lookup), or `undefined`.
+    #[wasm_bindgen(js_name = subjectForToken)]
+    pub fn subject_for_token(&self, token: &str) -> Option<String> {
+        self.engine.subject_for_token(token).map(String::from)
+    }
+
+    /// The same, from a SHA-256 the caller computed (WebCrypto).
+    #[wasm_bindgen(js_name = subjectForTokenHash)]
+    pub fn subject_for_token_hash(&self, hash: &[u8]) -> Result<Option<String>, JsValue> {
+        let hash: &[u8; 32] = hash
+            .try_into()
+            .map_err(|_| type_error("a token hash is 32 bytes (SHA-256)"))?;
+        Ok(self.engine.subject_for_token_hash(hash).map(String::from))
+    }
+
+    /// The id of a subject, or -1 when unknown.
+    #[wasm_bindgen(js_name = subjectId)]
+    pub fn subject_id(&self, subject: &str) -> i32 {
+        self.engine.subject_id(subject).map_or(-1, |i| i as i32)
+    }
+
+    /// Permission names in id order.
+    #[wasm_bindgen(js_name = permissionNames)]
+    pub fn permission_names(&self) -> Vec<String> {
+        self.engine
+            .payload()
+            .permissions
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// Scope ids in id order (the root first).
+    #[wasm_bindgen(js_name = scopeIds)]
+    pub fn scope_ids(&self) -> Vec<String> {
+        self.engine
+            .payload()
+            .scopes
+            .iter()
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn tenant(&self) -> String {
+        self.engine.tenant().to_string()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn revision(&self) -> f64 {
+        self.engine.revision() as f64
+    }
+
+    #[wasm_bindgen(getter, js_name = issuedAt)]
+    pub fn issued_at(&self) -> f64 {
+        millis(self.engine.issued_at())
+    }
+
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Option<f64> {
+        self.engine.expires_at().map(millis)
+    }
+
+    /// When checks start denying (expiry plus grace), in ms; `Number.MAX_VALUE` if never.
+    #[wasm_bindgen(getter, js_name = denyFrom)]
+    pub fn deny_from(&self) -> f64 {
+        millis(self.engine.deny_from())
+    }
+
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> Option<String> {
+        self.engine.key_id().map(String::from)
+    }
+
+    #[wasm_bindgen(getter, js_name = sliceSubject)]
+    pub fn slice_subject(&self) -> Option<String> {
+        self.engine.slice_subject().map(String::from)
+    }
+}

@@ -1,0 +1,7 @@
+//! WebAssembly bindings, thin over the core: bytes and options in, decisions out.
+//! The hand-written JS layer (`js/`) wraps [`gate::WasmGate`] into the public `Gate`.
+
+mod convert;
+mod gate;
+
+pub use gate::WasmGate;

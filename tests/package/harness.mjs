@@ -1,0 +1,82 @@
+// Shared by the package tests: paths, the packed tarball, fresh projects that install
+// it, and the snapshots the tests load (built by fixtures.mjs with the CLI).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const work = join(root, "target", "package-tests");
+export const fixtures = join(work, "fixtures");
+export const tools = join(root, "scripts", "tools", "node_modules");
+export const conformance = process.env.ROLEGATE_CONFORMANCE ?? join(root, "..", "shared", "conformance");
+
+/** The tarball `node pkg-config/build.mjs --pack` made. */
+export function tarball() {
+  const dir = join(root, "target", "npm");
+  const file = existsSync(dir) && readdirSync(dir).find((f) => f.endsWith(".tgz"));
+  if (!file) throw new Error("no packed tarball: run `node pkg-config/build.mjs --pack` first");
+  return join(dir, file);
+}
+
+/** A fresh project of `type` ("module" or "commonjs") with the tarball installed. */
+export function project(name, type = "module") {
+  const dir = join(work, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `rolegate-${name}-test`, private: true, type }, null, 2));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball()], { cwd: dir, stdio: "inherit" });
+  return dir;
+}
+
+export function fixture(name) {
+  return new Uint8Array(readFileSync(join(fixtures, name)));
+}
+
+/** The trusted public keys of the fixtures, by key id (`acme-a`, `acme-b`). */
+export function keys() {
+  return JSON.parse(readFileSync(join(fixtures, "keys.json"), "utf8"));
+}
+
+/** The conformance query files with their policy's snapshot (signed with key A). */
+export function queryFiles() {
+  const files = [
+    ["acme.queries.json", "acme.snapshot"],
+    ["acme-later.queries.json", "acme.snapshot"],
+  ];
+  for (const name of ["small-1", "medium-1", "medium-2"]) files.push([`generated/${name}.queries.json`, `${name}.snapshot`]);
+  return files.map(([queries, snapshot]) => {
+    const doc = JSON.parse(readFileSync(join(conformance, queries), "utf8"));
+    return { name: queries, snapshot, now: Date.parse(doc.now), queries: doc.queries };
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers or `ms` pass. */
+export async function waitFor(url, ms = 20000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${ms} ms: ${last}`);
+}

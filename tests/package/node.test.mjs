@@ -1,0 +1,171 @@
+// The packed tarball installed into a fresh ESM project and a fresh CommonJS project,
+// exercised as users would: conformance, updates, rollback, expiry, key rotation, errors.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { conformance, fixture, keys, project, queryFiles } from "./harness.mjs";
+
+const esmDir = project("esm", "module");
+writeFileSync(join(esmDir, "entry.mjs"), 'export * from "rolegate";\n');
+const esm = await import(pathToFileURL(join(esmDir, "entry.mjs")).href);
+
+const cjsDir = project("cjs", "commonjs");
+writeFileSync(join(cjsDir, "entry.js"), 'module.exports = require("rolegate");\n');
+const cjsRequire = createRequire(join(cjsDir, "entry.js"));
+const cjs = cjsRequire("./entry.js");
+
+test("CommonJS resolves the require entry, ESM the node entry", () => {
+  assert.match(cjsRequire.resolve("rolegate"), /node_modules\/rolegate\/index\.cjs$/);
+  assert.equal(typeof cjs.Gate, "function");
+  assert.equal(typeof esm.Gate, "function");
+});
+
+const ACME_NOW = Date.parse("2026-11-23T12:00:00Z");
+
+for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) {
+  describe(`rolegate (${flavor})`, () => {
+    const open = (name, options = {}) => new Gate(fixture(name), { keys: keys(), clock: () => ACME_NOW, ...options });
+
+    test("every conformance query gives the expected answer", () => {
+      let total = 0;
+      for (const file of queryFiles()) {
+        const gate = open(file.snapshot, { clock: () => file.now });
+        const mismatches = file.queries.filter(([s, p, sc, expected]) => gate.can(s, p, sc) !== expected);
+        assert.deepEqual(mismatches, [], `${file.name}: ${mismatches.length} mismatches`);
+        for (const [s, p, sc, expected] of file.queries.slice(0, 2000)) {
+          assert.equal(gate.explain(s, p, sc).allowed, expected);
+          assert.equal(gate.bind(s, sc).can(p), expected, `bind(${s}, ${sc}).can(${p})`);
+        }
+        total += file.queries.length;
+      }
+      assert.ok(total > 60000, `only ${total} queries`);
+    });
+
+    test("API keys are found by token hash", () => {
+      const gate = open("acme.snapshot");
+      const { tokens } = JSON.parse(readFileSync(join(conformance, "acme.tokens.json"), "utf8"));
+      for (const [token, subject] of tokens) assert.equal(gate.subjectForToken(token), subject, token);
+    });
+
+    test("explain gives the role and grant scope, or why not", () => {
+      const gate = open("acme.snapshot");
+      assert.deepEqual(
+        { ...gate.explain("bob", "roles.create", "shop-dev"), message: undefined },
+        { allowed: true, reason: "granted", role: "admin", grantScope: "shop", grantExpiresAt: null, revision: 100, message: undefined },
+      );
+      assert.equal(gate.explain("bob", "roles.craete", "shop").reason, "unknown_permission");
+      assert.equal(gate.explain("dave", "folders.view").reason, "inactive_subject");
+      assert.equal(gate.explain("carol", "folders.view", "*").reason, "unknown_scope");
+      assert.equal(gate.explain("nobody", "folders.view").reason, "unknown_subject");
+      const later = open("acme.snapshot", { clock: () => Date.parse("2026-12-02T00:00:00Z") });
+      const expired = later.explain("erin", "environments.update", "shop-prod");
+      assert.equal(expired.reason, "grant_expired");
+      assert.equal(expired.grantExpiresAt, Date.parse("2026-12-01T00:00:00Z"));
+      assert.deepEqual(gate.permissions("frank", "internal").includes("events.retrieve"), true);
+      assert.deepEqual(gate.whoCan("roles.create", "shop-dev"), ["alice", "bob"]);
+      assert.equal(gate.tenant, "acme");
+      assert.equal(gate.keyId, "acme-a");
+      assert.equal(gate.sliceSubject, null);
+      assert.equal(gate.expiresAt, null);
+      assert.equal(gate.issuedAt.toISOString(), "2026-11-01T00:00:00.000Z");
+    });
+
+    test("update swaps atomically; keys rotate by key id; rollback is refused", () => {
+      const gate = open("acme.snapshot");
+      const bob = gate.bind("bob", "shop");
+      assert.equal(bob.can("roles.create"), true);
+      let updated = 0;
+      gate.addEventListener("updated", () => updated++);
+      gate.update(fixture("acme-rev101-key-b.snapshot"));
+      assert.deepEqual([gate.revision, gate.keyId, updated], [101, "acme-b", 1]);
+      assert.equal(bob.can("roles.create"), true, "a handle follows updates");
+      assert.throws(() => gate.update(fixture("acme-rev99.snapshot")), (e) => e.code === "ROLLBACK" && isRolegateError(e));
+      assert.equal(gate.revision, 101);
+      assert.equal(gate.can("alice", "billing.cancel"), true, "the old snapshot keeps serving");
+      assert.equal(updated, 1);
+
+      const onlyA = { "acme-a": keys()["acme-a"] };
+      assert.throws(() => new Gate(fixture("acme-rev101-key-b.snapshot"), { keys: onlyA, clock: () => ACME_NOW }), { code: "UNKNOWN_KEY" });
+      const onlyB = new Map([["acme-b", keys()["acme-b"]]]);
+      assert.equal(new Gate(fixture("acme-rev101-key-b.snapshot"), { keys: onlyB, clock: () => ACME_NOW }).revision, 101);
+    });
+
+    test("an expiring snapshot fails closed while serving and signals it once", () => {
+      let now = ACME_NOW;
+      const gate = open("acme-1h.snapshot", { clock: () => now });
+      const alice = gate.bind("alice");
+      let expired = 0;
+      gate.addEventListener("expired", () => expired++);
+      assert.equal(gate.can("alice", "billing.cancel"), true);
+      assert.equal(alice.can("billing.cancel"), true);
+      now += 3600 * 1000;
+      assert.equal(gate.expired, true);
+      assert.equal(gate.can("alice", "billing.cancel"), false);
+      assert.equal(alice.can("billing.cancel"), false);
+      assert.deepEqual(gate.permissions("alice"), []);
+      assert.equal(gate.explain("alice", "billing.cancel").reason, "snapshot_expired");
+      assert.equal(expired, 1);
+      // A clock that returns nonsense also denies.
+      const broken = open("acme.snapshot", { clock: () => "noon" });
+      assert.equal(broken.can("alice", "billing.cancel"), false);
+      assert.throws(() => open("acme-1h.snapshot", { clock: () => ACME_NOW + 3600 * 1000 }), { code: "EXPIRED" });
+    });
+
+    test("refused snapshots throw coded errors", () => {
+      const good = fixture("acme.snapshot");
+      const tampered = good.slice();
+      tampered[good.length - 10] ^= 1;
+      for (const [bytes, options, code] of [
+        [tampered, {}, "BAD_SIGNATURE"],
+        [good, { tenant: "globex" }, "WRONG_TENANT"],
+        [good, { subject: "bob" }, "WRONG_SUBJECT"],
+        [good, { minRevision: 101 }, "ROLLBACK"],
+        [good, { maxBytes: 64 }, "TOO_LARGE"],
+        [good.slice(0, 30), {}, "MALFORMED"],
+        [new TextEncoder().encode('{"format": "rolegate.policy/1"}'), {}, "BAD_MAGIC"],
+        [good, { clock: () => Date.parse("2026-10-01T00:00:00Z") }, "NOT_YET_VALID"],
+      ]) {
+        assert.throws(() => new Gate(bytes, { keys: keys(), clock: () => ACME_NOW, ...options }), (e) => {
+          assert.equal(e.code, code);
+          assert.equal(e.name, "RolegateError");
+          assert.ok(e instanceof Error && isRolegateError(e));
+          return true;
+        });
+      }
+      assert.equal(new Gate(good.buffer.slice(0), { keys: keys(), clock: () => ACME_NOW }).revision, 100, "an ArrayBuffer works");
+      const bob = open("acme-bob.snapshot", { subject: "bob" });
+      assert.equal(bob.sliceSubject, "bob");
+      assert.equal(bob.can("bob", "roles.create", "shop-dev"), true);
+      assert.equal(bob.can("alice", "roles.view"), false);
+    });
+
+    test("wrong argument types throw TypeError; the gate keeps serving", () => {
+      const gate = open("acme.snapshot");
+      const typeError = (e) => e instanceof TypeError && e.code === "INVALID_ARGUMENT";
+      const hostile = [undefined, null, 42, 1n, {}, [], Symbol("x"), () => "alice", new String("alice")];
+      for (const bad of hostile) {
+        assert.throws(() => gate.can(bad, "roles.view"), typeError);
+        assert.throws(() => gate.can("alice", bad), typeError);
+        assert.throws(() => gate.explain(bad, "roles.view"), typeError);
+        assert.throws(() => gate.bind(bad), typeError);
+        assert.throws(() => gate.subjectForToken(bad), typeError);
+        assert.throws(() => new Gate(bad, { keys: keys() }), typeError);
+        assert.throws(() => gate.update(bad), typeError);
+        if (bad !== undefined && bad !== null) assert.throws(() => gate.can("alice", "roles.view", bad), typeError);
+      }
+      for (const bad of [undefined, null, 42, "keys", {}, { keys: 42 }, { keys: {} }, { keys: keys(), clock: 5 }, { keys: keys(), tenant: 5 }]) {
+        assert.throws(() => new Gate(fixture("acme.snapshot"), bad), typeError);
+      }
+      assert.throws(() => gate.bind("alice").can(7), typeError);
+      assert.throws(() => gate.subjectForTokenHash("abc"), typeError);
+      assert.throws(() => gate.subjectForTokenHash(new Uint8Array(31)), typeError);
+      assert.equal(gate.can("alice\u0000", "roles.view"), false);
+      assert.equal(gate.can("a".repeat(1 << 20), "\ud800", "\udfff"), false);
+      assert.equal(gate.can("alice", "roles.*"), false);
+      assert.equal(gate.can("alice", "billing.cancel"), true, "still serving after every bad call");
+    });
+  });
+}
