@@ -14,13 +14,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
 const tools = join(root, "scripts", "tools", "node_modules", ".bin");
 
-function run(cmd, args) {
+function run(cmd, args, env = {}) {
   console.log(`$ ${cmd} ${args.join(" ")}`);
-  execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+  execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
 }
 
-// 1. The engine, as small as it gets; a panic (ruled out on input) aborts.
-run("cargo", ["build", "--lib", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "wasm"]);
+// 1. The engine, as small as it gets; a panic (ruled out on input) aborts. Source paths
+// in panic locations are shortened: smaller, and the same on every machine.
+const home = process.env.CARGO_HOME ?? join(process.env.HOME ?? "", ".cargo");
+const remap = [`--remap-path-prefix=${join(home, "registry", "src")}=crates`, `--remap-path-prefix=${root}=rolegate`];
+run("cargo", ["build", "--lib", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "wasm"], {
+  CARGO_ENCODED_RUSTFLAGS: remap.join("\x1f"),
+});
 const raw = join(root, "target", "wasm32-unknown-unknown", "wasm", "rolegate.wasm");
 
 // 2. The JS glue (web target: one build serves Node, browsers, workerd and Deno).
@@ -32,7 +37,7 @@ run("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", "engine"
 const wasm = join(pkg, "engine_bg.wasm");
 const wasmOpt = join(tools, "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run scripts/setup.sh");
-run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
+run(wasmOpt, ["-Oz", "--converge", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
 
 // 4. The hand-written layer, the README and package.json.
 for (const file of readdirSync(join(root, "js"))) {

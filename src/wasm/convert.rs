@@ -70,13 +70,14 @@ fn string_option(object: &JsValue, key: &str) -> Result<Option<String>, JsValue>
     }
 }
 
-fn number_option(object: &JsValue, key: &str, min: f64) -> Result<Option<f64>, JsValue> {
+/// A whole, non-negative number option (formatting no floats keeps the .wasm small).
+fn count_option(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
     match get(object, key)? {
         None => Ok(None),
         Some(v) => match v.as_f64() {
-            Some(n) if n.is_finite() && n >= min && n.fract() == 0.0 => Ok(Some(n)),
+            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => Ok(Some(n)),
             _ => Err(type_error(&format!(
-                "option `{key}` must be a whole number, at least {min}"
+                "option `{key}` must be a whole number, 0 or more"
             ))),
         },
     }
@@ -141,16 +142,16 @@ pub fn options_arg(options: &JsValue) -> Result<(KeySet, LoadOptions), JsValue> 
     let mut load = LoadOptions::at(0);
     load.tenant = string_option(options, "tenant")?;
     load.subject = string_option(options, "subject")?;
-    if let Some(n) = number_option(options, "minRevision", 0.0)? {
+    if let Some(n) = count_option(options, "minRevision")? {
         load.min_revision = n as u64;
     }
-    if let Some(n) = number_option(options, "maxBytes", 0.0)? {
+    if let Some(n) = count_option(options, "maxBytes")? {
         load.max_bytes = n as usize;
     }
-    if let Some(n) = number_option(options, "clockSkew", 0.0)? {
+    if let Some(n) = count_option(options, "clockSkew")? {
         load.clock_skew = n as i64;
     }
-    if let Some(n) = number_option(options, "expiryGrace", 0.0)? {
+    if let Some(n) = count_option(options, "expiryGrace")? {
         load.expiry_grace = n as i64;
     }
     Ok((keys, load))
