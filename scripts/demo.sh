@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then shows rolegate at work: compile the acme policy, sign it,
-# inspect and verify the snapshot, and answer permission checks with the CLI.
+# inspect and verify the snapshot, answer permission checks with the CLI, and load the
+# same snapshot with the npm package in Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -33,6 +34,11 @@ printf '\n== a tampered snapshot is refused\n'
 cp "$work/acme.snapshot" "$work/tampered.snapshot"
 printf '\x01' | dd of="$work/tampered.snapshot" bs=1 seek=100 conv=notrunc status=none
 run verify "$work/tampered.snapshot" --public-key "$public"
+
+printf '\n== the npm package in Node (examples/node-quickstart)\n'
+node pkg-config/build.mjs | tail -1
+(cd examples/node-quickstart && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+node examples/node-quickstart/index.mjs "$work/acme.snapshot" "$public"
 
 printf '\n== the conformance expectations, through compile, sign, verify and load\n'
 conformance=../shared/conformance

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs the whole test suite: formatting, lints, unit and
-# integration tests (conformance vectors, golden fixtures, tampering, the CLI) and a
-# compile of the benchmarks. CI runs exactly this (.ci/run).
+# Sets everything up, then runs the whole test suite: formatting, lints, the native
+# tests (conformance vectors, golden fixtures, tampering, the CLI), the wasm bindings in
+# Node and headless Chromium, and the packed npm tarball in Node (ESM and CommonJS),
+# workerd, Deno, Chromium and tsc. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 step() { printf '\n== %s\n' "$*"; }
+wasm=(--target wasm32-unknown-unknown --no-default-features --features wasm)
 
 step "format"
 cargo fmt --check
 
-step "lints (clippy, warnings are errors)"
+step "lints (clippy, warnings are errors; native and wasm)"
 cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --lib --quiet "${wasm[@]}" -- -D warnings
 
 step "the library builds without the CLI"
 cargo build --lib --no-default-features --quiet
@@ -20,6 +23,14 @@ cargo build --lib --no-default-features --quiet
 step "benchmarks compile"
 cargo bench --no-run --quiet
 
-step "tests"
+step "native tests"
 cargo test --all-targets
 cargo test --doc
+
+step "wasm bindings in Node and headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" cargo test "${wasm[@]}" --test wasm_node --test wasm_browser
+
+step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, Deno, Chromium, tsc)"
+node pkg-config/build.mjs --pack
+node tests/package/fixtures.mjs
+node --test tests/package/*.test.mjs

@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { conformance, fixtures, root } from "./harness.mjs";
 
+// The CLI of this checkout (a stale one would write another format).
+execFileSync("cargo", ["build", "--release", "--quiet", "--bin", "rolegate"], { cwd: root, stdio: "inherit" });
 const cli = join(root, "target", "release", "rolegate");
 const rolegate = (...args) => execFileSync(cli, args, { encoding: "utf8" }).trim();
 

@@ -1,0 +1,80 @@
+// What the tarball ships: TypeScript declarations that type-check (and reject misuse)
+// under `tsc --noEmit`, and an engine .wasm within its 48 KB gzip budget.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { project, tools } from "./harness.mjs";
+
+const dir = project("shipped");
+
+const USAGE_ESM = `
+import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason } from "rolegate";
+
+declare const bytes: Uint8Array;
+await ready;
+const options: GateOptions = { keys: { "acme-a": "vUcH1ffy0j/xjeRuOM9YfeE56eXuS/zl5C1mUStCDNE=" }, tenant: "acme", clock: () => Date.now() };
+const gate = new Gate(bytes, options);
+const allowed: boolean = gate.can("bob", "roles.create", "shop") && gate.can("bob", "roles.view");
+const decision: Decision = gate.explain("bob", "roles.create", null);
+const reason: Reason = decision.reason;
+const role: string | null = decision.role;
+const handle: Binding = gate.bind("bob", "shop");
+const fast: boolean = handle.can("roles.create") || handle.canId(gate.permissionId("roles.view"));
+const names: string[] = gate.permissions("bob").concat(gate.whoCan("roles.create", "shop"));
+const subject: string | null = gate.subjectForToken("rg_live_ci_0001");
+const expires: Date | null = gate.expiresAt;
+gate.addEventListener("expired", (event: Event) => void event.type);
+new Gate(new ArrayBuffer(8), { keys: new Map([["k", new Uint8Array(32)]]) });
+try {
+  gate.update(bytes);
+} catch (e) {
+  if (isRolegateError(e)) {
+    const code: "BAD_SIGNATURE" | "ROLLBACK" | string = e.code;
+    void code;
+  }
+}
+void [allowed, reason, role, fast, names, subject, expires];
+
+// @ts-expect-error a subject is a string
+gate.can(1, "roles.create");
+// @ts-expect-error trusted keys are required
+new Gate(bytes, { tenant: "acme" });
+// @ts-expect-error the revision is read-only
+gate.revision = 3;
+// @ts-expect-error no such method
+gate.allow("bob");
+`;
+
+const USAGE_CJS = `
+import rolegate = require("rolegate");
+declare const bytes: Uint8Array;
+const gate: rolegate.Gate = new rolegate.Gate(bytes, { keys: [["acme-a", "x"]] });
+const allowed: boolean = gate.can("alice", "billing.cancel");
+void allowed;
+`;
+
+test("the shipped declarations type-check and reject misuse", () => {
+  writeFileSync(join(dir, "usage.mts"), USAGE_ESM);
+  writeFileSync(join(dir, "usage.cts"), USAGE_CJS);
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [], noEmit: true, skipLibCheck: false },
+      files: ["usage.mts", "usage.cts"],
+    }),
+  );
+  execFileSync(join(tools, ".bin", "tsc"), ["--noEmit", "-p", "tsconfig.json"], { cwd: dir, stdio: "inherit" });
+  // And a misuse without its expect-error marker fails the build.
+  writeFileSync(join(dir, "usage.mts"), USAGE_ESM.replace("// @ts-expect-error a subject is a string\n", ""));
+  assert.throws(() => execFileSync(join(tools, ".bin", "tsc"), ["--noEmit", "-p", "tsconfig.json"], { cwd: dir, stdio: "pipe" }));
+});
+
+test("the engine .wasm is at most 48 KB gzipped", () => {
+  const wasm = readFileSync(join(dir, "node_modules", "rolegate", "engine_bg.wasm"));
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  console.log(`engine_bg.wasm: ${wasm.length} bytes raw, ${gz} gzip -9`);
+  assert.ok(gz <= 48 * 1024, `${gz} bytes gzipped is over the 49152-byte budget`);
+});

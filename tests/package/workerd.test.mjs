@@ -1,0 +1,107 @@
+// The packed tarball in the real workerd binary: a worker imports rolegate's workerd
+// entry (the .wasm as a module), loads the acme snapshot and answers checks over HTTP
+// on 127.0.0.1; every acme conformance query is asked through it.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fixtures, freePort, project, queryFiles, tools, waitFor } from "./harness.mjs";
+
+const WORKER = `
+import { Gate } from "rolegate/workerd.js";
+import snapshot from "acme.snapshot";
+import keys from "keys.json";
+
+let now = Date.parse("2026-11-23T12:00:00Z");
+const gate = new Gate(snapshot, { keys: JSON.parse(keys), tenant: "acme", clock: () => now });
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    now = Number(url.searchParams.get("now") ?? Date.now());
+    if (url.pathname === "/can") {
+      const q = url.searchParams;
+      return Response.json({ allowed: gate.can(q.get("subject"), q.get("permission"), q.get("scope") ?? undefined) });
+    }
+    if (url.pathname === "/batch" && request.method === "POST") {
+      const queries = await request.json();
+      return Response.json(queries.map(([s, p, sc]) => gate.can(s, p, sc ?? undefined)));
+    }
+    if (url.pathname === "/token") {
+      const token = (request.headers.get("authorization") ?? "").replace(/^Bearer /, "");
+      return Response.json({ subject: gate.subjectForToken(token) });
+    }
+    if (url.pathname === "/explain") {
+      const q = url.searchParams;
+      return Response.json(gate.explain(q.get("subject"), q.get("permission"), q.get("scope") ?? undefined));
+    }
+    return new Response("not found", { status: 404 });
+  },
+};
+`;
+
+let server;
+let base;
+
+before(async () => {
+  const dir = project("workerd");
+  writeFileSync(join(dir, "worker.js"), WORKER);
+  copyFileSync(join(fixtures, "acme.snapshot"), join(dir, "acme.snapshot"));
+  copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
+  const pkg = join(dir, "node_modules", "rolegate");
+  const modules = readdirSync(pkg)
+    .filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))
+    .map((f) => (f.endsWith(".wasm") ? `(name = "rolegate/${f}", wasm = embed "node_modules/rolegate/${f}")` : `(name = "rolegate/${f}", esModule = embed "node_modules/rolegate/${f}")`));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    ${modules.join(",\n    ")},
+    (name = "acme.snapshot", data = embed "acme.snapshot"),
+    (name = "keys.json", text = embed "keys.json"),
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`,
+  );
+  server = spawn(join(tools, ".bin", "workerd"), ["serve", "config.capnp"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
+  base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/missing`);
+});
+
+after(() => server?.kill());
+
+test("single checks over HTTP", async () => {
+  const now = Date.parse("2026-11-23T12:00:00Z");
+  const ask = async (subject, permission, scope) => {
+    const q = new URLSearchParams({ subject, permission, now: String(now) });
+    if (scope) q.set("scope", scope);
+    return (await (await fetch(`${base}/can?${q}`)).json()).allowed;
+  };
+  assert.equal(await ask("bob", "roles.create", "shop-dev"), true);
+  assert.equal(await ask("bob", "roles.create", "internal"), false);
+  assert.equal(await ask("alice", "billing.cancel"), true);
+  assert.equal(await ask("dave", "billing.cancel"), false);
+  const explained = await (await fetch(`${base}/explain?subject=carol&permission=folders.create&scope=shop-dev&now=${now}`)).json();
+  assert.deepEqual([explained.allowed, explained.role, explained.grantScope], [true, "developer", "shop-dev"]);
+  const token = await (await fetch(`${base}/token`, { headers: { authorization: "Bearer rg_live_ci_0001" } })).json();
+  assert.equal(token.subject, "key_ci");
+});
+
+test("every acme conformance query, answered in workerd", async () => {
+  for (const file of queryFiles().filter((f) => f.snapshot === "acme.snapshot")) {
+    const res = await fetch(`${base}/batch?now=${file.now}`, { method: "POST", body: JSON.stringify(file.queries) });
+    const answers = await res.json();
+    assert.equal(answers.length, file.queries.length);
+    const mismatches = file.queries.filter((q, i) => answers[i] !== q[3]);
+    assert.deepEqual(mismatches, [], file.name);
+  }
+});
