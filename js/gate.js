@@ -31,20 +31,135 @@ export function isRolegateError(error) {
   return error instanceof Error && typeof error.code === "string";
 }
 
+/** The time in ms; anything but a number becomes NaN, which the engine treats as expired. */
+function readClock(clock) {
+  const t = clock.call(undefined);
+  return typeof t === "number" ? t : NaN;
+}
+
+/** The state a gate and its bindings share: the wasm engine and the name → id maps. */
+class Core {
+  constructor(wasm, clock, target) {
+    this.wasm = wasm;
+    this.clock = clock;
+    this.target = target;
+    this.generation = 0;
+    this.index();
+  }
+
+  now() {
+    return readClock(this.clock);
+  }
+
+  /** Rebuilds the maps after a load or update; bindings see the new generation. */
+  index() {
+    this.generation++;
+    this.permissionIds = new Map(this.wasm.permissionNames().map((name, i) => [name, i]));
+    this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
+    this.subjectIds = new Map();
+    this.denyFrom = this.wasm.denyFrom;
+    this.expiredSignalled = false;
+  }
+
+  subjectId(subject) {
+    let id = this.subjectIds.get(subject);
+    if (id === undefined) {
+      id = this.wasm.subjectId(subject);
+      // Only known subjects are cached, so unknown names cannot grow the cache.
+      if (id >= 0) this.subjectIds.set(subject, id);
+    }
+    return id;
+  }
+
+  scopeId(scope) {
+    if (scope === undefined || scope === null) return this.scopeIds.size > 0 ? 0 : -1;
+    const id = this.scopeIds.get(scope);
+    return id === undefined ? -1 : id;
+  }
+
+  /** Whether the snapshot still serves at `now`; signals `expired` once when it stops. */
+  live(now) {
+    if (now < this.denyFrom) return true;
+    if (!this.expiredSignalled) {
+      this.expiredSignalled = true;
+      this.target.dispatchEvent(new Event("expired"));
+    }
+    return false;
+  }
+}
+
+/**
+ * One subject on one scope, for hot paths: the subject's permissions there are computed
+ * once (again after an update or when a grant in them expires), so a check is a map
+ * lookup and a bit test.
+ */
+class Binding {
+  #core;
+  #subject;
+  #scope;
+  #generation = -1;
+  #words = EMPTY;
+  #validUntil = -Infinity;
+
+  constructor(core, subject, scope) {
+    this.#core = core;
+    this.#subject = subject;
+    this.#scope = scope ?? null;
+  }
+
+  get subject() {
+    return this.#subject;
+  }
+
+  get scope() {
+    return this.#scope;
+  }
+
+  can(permission) {
+    checkString(permission, "permission");
+    const id = this.#core.permissionIds.get(permission);
+    return id !== undefined && this.#has(id);
+  }
+
+  /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
+  canId(id) {
+    if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
+    return id >= 0 && this.#has(id);
+  }
+
+  #has(id) {
+    const core = this.#core;
+    const now = core.now();
+    if (this.#generation !== core.generation || !(now < this.#validUntil)) {
+      if (!core.live(now)) return false;
+      this.#refresh(now);
+    }
+    return ((this.#words[id >>> 5] >>> (id & 31)) & 1) === 1;
+  }
+
+  #refresh(now) {
+    const core = this.#core;
+    this.#generation = core.generation;
+    const s = core.subjectId(this.#subject);
+    const sc = core.scopeId(this.#scope);
+    if (s < 0 || sc < 0) {
+      this.#words = EMPTY;
+      this.#validUntil = core.denyFrom;
+    } else {
+      const set = core.wasm.permissionWords(s, sc, now);
+      this.#words = set.words;
+      this.#validUntil = set.validUntil;
+    }
+  }
+}
+
 /**
  * A loaded, verified role snapshot answering permission checks. Emits `updated` after
  * a successful `update` and `expired` (once per snapshot) when a check finds the
  * snapshot past its expiry: from then on every check denies until `update`.
  */
 export class Gate extends EventTarget {
-  #wasm;
-  #clock;
-  #generation = 0;
-  #denyFrom = 0;
-  #expiredSignalled = false;
-  #permissionIds = new Map();
-  #scopeIds = new Map();
-  #subjectIds = new Map();
+  #core;
 
   /**
    * Verifies and loads snapshot bytes. Throws a `TypeError` for wrong argument types and
@@ -57,49 +172,7 @@ export class Gate extends EventTarget {
     }
     const clock = options.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
-    this.#clock = clock;
-    this.#wasm = new WasmGate(bytes, options, this.#now());
-    this.#index();
-  }
-
-  #now() {
-    const t = this.#clock.call(undefined);
-    // Anything but a number becomes NaN, which the engine treats as "expired": deny.
-    return typeof t === "number" ? t : NaN;
-  }
-
-  #index() {
-    this.#generation++;
-    this.#permissionIds = new Map(this.#wasm.permissionNames().map((name, i) => [name, i]));
-    this.#scopeIds = new Map(this.#wasm.scopeIds().map((id, i) => [id, i]));
-    this.#subjectIds = new Map();
-    this.#denyFrom = this.#wasm.denyFrom;
-    this.#expiredSignalled = false;
-  }
-
-  #subjectId(subject) {
-    let id = this.#subjectIds.get(subject);
-    if (id === undefined) {
-      id = this.#wasm.subjectId(subject);
-      // Only known subjects are cached, so unknown names cannot grow the cache.
-      if (id >= 0) this.#subjectIds.set(subject, id);
-    }
-    return id;
-  }
-
-  #scopeId(scope) {
-    if (scope === undefined || scope === null) return this.#scopeIds.size > 0 ? 0 : -1;
-    const id = this.#scopeIds.get(scope);
-    return id === undefined ? -1 : id;
-  }
-
-  #live(now) {
-    if (now < this.#denyFrom) return true;
-    if (!this.#expiredSignalled) {
-      this.#expiredSignalled = true;
-      this.dispatchEvent(new Event("expired"));
-    }
-    return false;
+    this.#core = new Core(new WasmGate(bytes, options, readClock(clock)), clock, this);
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */
@@ -107,13 +180,14 @@ export class Gate extends EventTarget {
     checkString(subject, "subject");
     checkString(permission, "permission");
     checkScope(scope);
-    const now = this.#now();
-    if (!this.#live(now)) return false;
-    const p = this.#permissionIds.get(permission);
-    const sc = this.#scopeId(scope);
+    const core = this.#core;
+    const now = core.now();
+    if (!core.live(now)) return false;
+    const p = core.permissionIds.get(permission);
+    const sc = core.scopeId(scope);
     if (p === undefined || sc < 0) return false;
-    const s = this.#subjectId(subject);
-    return s >= 0 && this.#wasm.canIds(s, p, sc, now);
+    const s = core.subjectId(subject);
+    return s >= 0 && core.wasm.canIds(s, p, sc, now);
   }
 
   /** The decision with its reason: `{allowed, reason, message, role, grantScope, grantExpiresAt, revision}`. */
@@ -121,80 +195,40 @@ export class Gate extends EventTarget {
     checkString(subject, "subject");
     checkString(permission, "permission");
     checkScope(scope);
-    const now = this.#now();
-    this.#live(now);
-    return this.#wasm.explain(subject, permission, scope ?? undefined, now);
+    const now = this.#core.now();
+    this.#core.live(now);
+    return this.#core.wasm.explain(subject, permission, scope ?? undefined, now);
   }
 
   /** The permissions `subject` holds on `scope`, in catalog order. */
   permissions(subject, scope) {
     checkString(subject, "subject");
     checkScope(scope);
-    const now = this.#now();
-    if (!this.#live(now)) return [];
-    return this.#wasm.permissions(subject, scope ?? undefined, now);
+    const now = this.#core.now();
+    if (!this.#core.live(now)) return [];
+    return this.#core.wasm.permissions(subject, scope ?? undefined, now);
   }
 
   /** The subjects holding `permission` on `scope`. */
   whoCan(permission, scope) {
     checkString(permission, "permission");
     checkScope(scope);
-    const now = this.#now();
-    if (!this.#live(now)) return [];
-    return this.#wasm.whoCan(permission, scope ?? undefined, now);
+    const now = this.#core.now();
+    if (!this.#core.live(now)) return [];
+    return this.#core.wasm.whoCan(permission, scope ?? undefined, now);
   }
 
   /** The id of a permission for `Binding.canId`, or -1 when unknown. Ids change on update. */
   permissionId(permission) {
     checkString(permission, "permission");
-    return this.#permissionIds.get(permission) ?? -1;
+    return this.#core.permissionIds.get(permission) ?? -1;
   }
 
-  /**
-   * A handle for one subject on one scope, for hot paths: the subject's permissions are
-   * computed once (and again after an update or when a grant expires), so each check
-   * is a map lookup and a bit test.
-   */
+  /** A handle for one subject on one scope, for checking many permissions fast. */
   bind(subject, scope) {
     checkString(subject, "subject");
     checkScope(scope);
-    const gate = this;
-    let generation = -1;
-    let words = EMPTY;
-    let validUntil = -Infinity;
-    const refresh = (now) => {
-      generation = gate.#generation;
-      const s = gate.#subjectId(subject);
-      const sc = gate.#scopeId(scope);
-      if (s < 0 || sc < 0) {
-        words = EMPTY;
-        validUntil = gate.#denyFrom;
-      } else {
-        const set = gate.#wasm.permissionWords(s, sc, now);
-        words = set.words;
-        validUntil = set.validUntil;
-      }
-    };
-    const canId = (id, now) => {
-      if (generation !== gate.#generation || !(now < validUntil)) {
-        if (!gate.#live(now)) return false;
-        refresh(now);
-      }
-      return ((words[id >>> 5] >>> (id & 31)) & 1) === 1;
-    };
-    return Object.freeze({
-      subject,
-      scope: scope ?? null,
-      can(permission) {
-        checkString(permission, "permission");
-        const id = gate.#permissionIds.get(permission);
-        return id !== undefined && canId(id, gate.#now());
-      },
-      canId(id) {
-        if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
-        return id >= 0 && canId(id, gate.#now());
-      },
-    });
+    return new Binding(this.#core, subject, scope);
   }
 
   /**
@@ -202,51 +236,51 @@ export class Gate extends EventTarget {
    * tenant, a lower revision, expired, ...) throws and the current one keeps serving.
    */
   update(bytes) {
-    this.#wasm.update(bytes, this.#now());
-    this.#index();
+    this.#core.wasm.update(bytes, this.#core.now());
+    this.#core.index();
     this.dispatchEvent(new Event("updated"));
   }
 
   /** The API-key subject whose token this is (looked up by SHA-256), or null. */
   subjectForToken(token) {
     checkString(token, "token");
-    return this.#wasm.subjectForToken(token) ?? null;
+    return this.#core.wasm.subjectForToken(token) ?? null;
   }
 
   /** The API-key subject for a token's SHA-256 (32 bytes, e.g. from WebCrypto), or null. */
   subjectForTokenHash(hash) {
     if (!(hash instanceof Uint8Array)) throw typeError(`a token hash must be a Uint8Array, got ${describe(hash)}`);
-    return this.#wasm.subjectForTokenHash(hash) ?? null;
+    return this.#core.wasm.subjectForTokenHash(hash) ?? null;
   }
 
   get tenant() {
-    return this.#wasm.tenant;
+    return this.#core.wasm.tenant;
   }
 
   get revision() {
-    return this.#wasm.revision;
+    return this.#core.wasm.revision;
   }
 
   get issuedAt() {
-    return new Date(this.#wasm.issuedAt);
+    return new Date(this.#core.wasm.issuedAt);
   }
 
   get expiresAt() {
-    const t = this.#wasm.expiresAt;
+    const t = this.#core.wasm.expiresAt;
     return t === undefined ? null : new Date(t);
   }
 
   /** Whether the snapshot is past its expiry (checks deny). */
   get expired() {
-    return !(this.#now() < this.#denyFrom);
+    return !(this.#core.now() < this.#core.denyFrom);
   }
 
   get keyId() {
-    return this.#wasm.keyId ?? null;
+    return this.#core.wasm.keyId ?? null;
   }
 
   /** The subject the snapshot was sliced for, or null for a whole-tenant snapshot. */
   get sliceSubject() {
-    return this.#wasm.sliceSubject ?? null;
+    return this.#core.wasm.sliceSubject ?? null;
   }
 }

@@ -41,7 +41,9 @@ stamp=scripts/tools/node_modules/.installed-lock
 if [ -f "$stamp" ] && cmp -s scripts/tools/package-lock.json "$stamp"; then
   echo "already installed"
 else
-  (cd scripts/tools && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm ci` refuses this lockfile (it omits other platforms' optional binaries); an
+  # install that saves nothing follows the lockfile without rewriting it.
+  (cd scripts/tools && npm install --no-save --no-audit --no-fund --loglevel=error)
   cp scripts/tools/package-lock.json "$stamp"
 fi
 
