@@ -1,5 +1,5 @@
 // The packed tarball under Deno (the binary from npm): the `deno` export loads the
-// engine, and the acme and small-1 conformance queries give the expected answers.
+// engine, and every conformance query gives the expected answer.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
@@ -25,7 +25,7 @@ console.log(JSON.stringify(result));
 
 test("Deno loads the package and gives the conformance answers", () => {
   const dir = project("deno");
-  const files = queryFiles().filter((f) => ["acme.snapshot", "small-1.snapshot"].includes(f.snapshot));
+  const files = queryFiles();
   for (const f of new Set(files.map((f) => f.snapshot))) copyFileSync(join(fixtures, f), join(dir, f));
   copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
   writeFileSync(join(dir, "queries.json"), JSON.stringify(files));
@@ -39,5 +39,5 @@ test("Deno loads the package and gives the conformance answers", () => {
   assert.match(result.entry, /node_modules\/rolegate\/deno\.js$/, "the deno export condition is used");
   assert.deepEqual(result.mismatches, []);
   assert.equal(result.checked, files.reduce((n, f) => n + f.queries.length, 0));
-  assert.ok(result.checked > 25000);
+  assert.ok(result.checked > 60000);
 });
