@@ -3,6 +3,8 @@
 import { WasmGate } from "./engine.js";
 
 const EMPTY = new Uint32Array(0);
+/** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
+const MAX_CACHED_SETS = 50000;
 
 function typeError(message) {
   const error = new TypeError(message);
@@ -57,16 +59,51 @@ class Core {
     this.permissionIds = new Map(this.wasm.permissionNames().map((name, i) => [name, i]));
     this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
     this.subjectIds = new Map();
+    this.unknownSubjects = new Set();
+    this.sets = new Map();
+    this.cachedSets = 0;
     this.denyFrom = this.wasm.denyFrom;
     this.expiredSignalled = false;
+  }
+
+  /**
+   * The permissions of `subject` on `scope` (undefined: the root) at `now` as
+   * `{words, validUntil}`, computed by the engine once and cached until one of its grants
+   * expires or the snapshot changes. Unknown names get the empty set and are not cached.
+   */
+  setFor(subject, scope, now) {
+    const bySubject = this.sets.get(subject);
+    const cached = bySubject?.get(scope);
+    if (cached !== undefined && now < cached.validUntil) return cached;
+    const s = this.subjectId(subject);
+    const sc = this.scopeId(scope);
+    if (s < 0 || sc < 0) return { words: EMPTY, validUntil: this.denyFrom };
+    const set = this.wasm.permissionWords(s, sc, now);
+    if (this.cachedSets >= MAX_CACHED_SETS) {
+      this.sets = new Map();
+      this.cachedSets = 0;
+    }
+    if (bySubject === undefined || this.cachedSets === 0) {
+      this.sets.set(subject, new Map([[scope, set]]));
+    } else {
+      bySubject.set(scope, set);
+    }
+    if (cached === undefined) this.cachedSets++;
+    return set;
   }
 
   subjectId(subject) {
     let id = this.subjectIds.get(subject);
     if (id === undefined) {
+      if (this.unknownSubjects.has(subject)) return -1;
       id = this.wasm.subjectId(subject);
-      // Only known subjects are cached, so unknown names cannot grow the cache.
-      if (id >= 0) this.subjectIds.set(subject, id);
+      if (id >= 0) {
+        this.subjectIds.set(subject, id);
+      } else {
+        // Unknown names are remembered too (callers repeat them), in a bounded set.
+        if (this.unknownSubjects.size >= MAX_CACHED_SETS) this.unknownSubjects.clear();
+        this.unknownSubjects.add(subject);
+      }
     }
     return id;
   }
@@ -140,16 +177,9 @@ class Binding {
   #refresh(now) {
     const core = this.#core;
     this.#generation = core.generation;
-    const s = core.subjectId(this.#subject);
-    const sc = core.scopeId(this.#scope);
-    if (s < 0 || sc < 0) {
-      this.#words = EMPTY;
-      this.#validUntil = core.denyFrom;
-    } else {
-      const set = core.wasm.permissionWords(s, sc, now);
-      this.#words = set.words;
-      this.#validUntil = set.validUntil;
-    }
+    const set = core.setFor(this.#subject, this.#scope ?? undefined, now);
+    this.#words = set.words;
+    this.#validUntil = set.validUntil;
   }
 }
 
@@ -184,10 +214,9 @@ export class Gate extends EventTarget {
     const now = core.now();
     if (!core.live(now)) return false;
     const p = core.permissionIds.get(permission);
-    const sc = core.scopeId(scope);
-    if (p === undefined || sc < 0) return false;
-    const s = core.subjectId(subject);
-    return s >= 0 && core.wasm.canIds(s, p, sc, now);
+    if (p === undefined) return false;
+    const words = core.setFor(subject, scope ?? undefined, now).words;
+    return ((words[p >>> 5] >>> (p & 31)) & 1) === 1;
   }
 
   /** The decision with its reason: `{allowed, reason, message, role, grantScope, grantExpiresAt, revision}`. */
