@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::decision::{Decision, Reason};
 use crate::error::{Error, Result};
 use crate::limits;
+use crate::name_index::NameIndex;
 use crate::snapshot::{GrantScope, Payload, malformed};
 use crate::time::Timestamp;
 
@@ -31,9 +32,9 @@ pub struct Engine {
     key_id: Option<String>,
     /// Checks deny from this time on (the snapshot's expiry plus any configured grace).
     deny_from: Timestamp,
-    permission_ids: FxHashMap<Box<str>, u32>,
-    scope_ids: FxHashMap<Box<str>, u32>,
-    subject_ids: FxHashMap<Box<str>, u32>,
+    permission_ids: NameIndex,
+    scope_ids: NameIndex,
+    subject_ids: NameIndex,
     token_ids: FxHashMap<[u8; 32], u32>,
     /// Words per role bitset.
     words: usize,
@@ -392,12 +393,12 @@ impl Engine {
 
     #[inline]
     pub fn permission_id(&self, name: &str) -> Option<u32> {
-        self.permission_ids.get(name).copied()
+        self.permission_ids.get(name)
     }
 
     #[inline]
     pub fn subject_id(&self, id: &str) -> Option<u32> {
-        self.subject_ids.get(id).copied()
+        self.subject_ids.get(id)
     }
 
     /// The pre-order number of a scope; `None` means the tenant root.
@@ -405,7 +406,7 @@ impl Engine {
     pub fn scope_id(&self, id: Option<&str>) -> Option<u32> {
         match id {
             None => (!self.payload.scopes.is_empty()).then_some(0),
-            Some(id) => self.scope_ids.get(id).copied(),
+            Some(id) => self.scope_ids.get(id),
         }
     }
 
@@ -470,18 +471,12 @@ impl Engine {
     }
 }
 
-fn index_names<'a>(
-    names: impl ExactSizeIterator<Item = &'a str>,
-    what: &str,
-) -> Result<FxHashMap<Box<str>, u32>> {
-    let mut map = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
-    for (i, name) in names.enumerate() {
-        let i = u32::try_from(i).map_err(|_| malformed("too many names"))?;
-        if map.insert(Box::from(name), i).is_some() {
-            return Err(malformed(&format!("{what} `{name}` appears twice")));
-        }
+fn index_names<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<NameIndex> {
+    let names: Vec<&str> = names.collect();
+    if u32::try_from(names.len()).is_err() {
+        return Err(malformed("too many names"));
     }
-    Ok(map)
+    NameIndex::build(&names).map_err(|name| malformed(&format!("{what} `{name}` appears twice")))
 }
 
 /// For each scope, the pre-order number of its last descendant. Checks that the scopes

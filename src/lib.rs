@@ -11,6 +11,7 @@ pub mod keys;
 pub mod limits;
 pub mod load;
 mod locate;
+mod name_index;
 pub mod names;
 pub mod policy;
 pub mod snapshot;
