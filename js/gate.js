@@ -2,7 +2,6 @@
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate } from "./engine.js";
 
-const EMPTY = new Uint32Array(0);
 /** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
 const MAX_CACHED_SETS = 50000;
 
@@ -45,7 +44,6 @@ class Core {
     this.wasm = wasm;
     this.clock = clock;
     this.target = target;
-    this.generation = 0;
     this.index();
   }
 
@@ -53,43 +51,63 @@ class Core {
     return readClock(this.clock);
   }
 
-  /** Rebuilds the maps after a load or update; bindings see the new generation. */
+  /** Rebuilds the maps and empties the cache after a load or update (a new epoch). */
   index() {
-    this.generation++;
+    this.epoch = (this.epoch ?? 0) + 1;
     this.permissionIds = new Map(this.wasm.permissionNames().map((name, i) => [name, i]));
     this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
     this.subjectIds = new Map();
     this.unknownSubjects = new Set();
-    this.sets = new Map();
-    this.cachedSets = 0;
+    // Cached permission sets: slot by (subject id, scope id); words and expiry by slot,
+    // with at least one word so a slot's bits can always be read.
+    this.width = Math.max(1, Math.ceil(this.permissionIds.size / 32));
+    this.slots = new Map();
+    this.until = new Float64Array(0);
+    this.words = new Uint32Array(0);
     this.denyFrom = this.wasm.denyFrom;
     this.expiredSignalled = false;
   }
 
   /**
-   * The permissions of `subject` on `scope` (undefined: the root) at `now` as
-   * `{words, validUntil}`, computed by the engine once and cached until one of its grants
-   * expires or the snapshot changes. Unknown names get the empty set and are not cached.
+   * The cache slot holding the permissions of `subject` on `scope` (undefined: the root)
+   * at `now`, or -1 for unknown names. Sets come from the engine once and stay cached,
+   * packed in one typed array, until one of their grants expires or the snapshot
+   * changes; `epoch` changes whenever slots are reassigned.
    */
-  setFor(subject, scope, now) {
-    const bySubject = this.sets.get(subject);
-    const cached = bySubject?.get(scope);
-    if (cached !== undefined && now < cached.validUntil) return cached;
+  slotFor(subject, scope, now) {
     const s = this.subjectId(subject);
     const sc = this.scopeId(scope);
-    if (s < 0 || sc < 0) return { words: EMPTY, validUntil: this.denyFrom };
+    if (s < 0 || sc < 0) return -1;
+    const key = s * this.scopeIds.size + sc;
+    let slot = this.slots.get(key);
+    if (slot !== undefined && now < this.until[slot]) return slot;
     const set = this.wasm.permissionWords(s, sc, now);
-    if (this.cachedSets >= MAX_CACHED_SETS) {
-      this.sets = new Map();
-      this.cachedSets = 0;
+    if (slot === undefined) {
+      if (this.slots.size >= MAX_CACHED_SETS) {
+        this.slots.clear();
+        this.epoch++;
+      }
+      slot = this.slots.size;
+      if (slot >= this.until.length) this.grow();
+      this.slots.set(key, slot);
     }
-    if (bySubject === undefined || this.cachedSets === 0) {
-      this.sets.set(subject, new Map([[scope, set]]));
-    } else {
-      bySubject.set(scope, set);
-    }
-    if (cached === undefined) this.cachedSets++;
-    return set;
+    this.words.set(set.words.subarray(0, this.width), slot * this.width);
+    this.until[slot] = set.validUntil;
+    return slot;
+  }
+
+  grow() {
+    const until = new Float64Array(Math.max(64, this.until.length * 2));
+    until.set(this.until);
+    const words = new Uint32Array(until.length * this.width);
+    words.set(this.words);
+    this.until = until;
+    this.words = words;
+  }
+
+  /** Whether the set in `slot` holds permission id `p`. */
+  bit(slot, p) {
+    return ((this.words[slot * this.width + (p >>> 5)] >>> (p & 31)) & 1) === 1;
   }
 
   subjectId(subject) {
@@ -134,9 +152,8 @@ class Binding {
   #core;
   #subject;
   #scope;
-  #generation = -1;
-  #words = EMPTY;
-  #validUntil = -Infinity;
+  #slot = -1;
+  #epoch = -1;
 
   constructor(core, subject, scope) {
     this.#core = core;
@@ -161,25 +178,19 @@ class Binding {
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
   canId(id) {
     if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
-    return id >= 0 && this.#has(id);
+    return Number.isInteger(id) && id >= 0 && id < this.#core.permissionIds.size && this.#has(id);
   }
 
   #has(id) {
     const core = this.#core;
     const now = core.now();
-    if (this.#generation !== core.generation || !(now < this.#validUntil)) {
+    if (this.#epoch !== core.epoch || this.#slot < 0 || !(now < core.until[this.#slot])) {
       if (!core.live(now)) return false;
-      this.#refresh(now);
+      this.#slot = core.slotFor(this.#subject, this.#scope ?? undefined, now);
+      this.#epoch = core.epoch;
+      if (this.#slot < 0) return false;
     }
-    return ((this.#words[id >>> 5] >>> (id & 31)) & 1) === 1;
-  }
-
-  #refresh(now) {
-    const core = this.#core;
-    this.#generation = core.generation;
-    const set = core.setFor(this.#subject, this.#scope ?? undefined, now);
-    this.#words = set.words;
-    this.#validUntil = set.validUntil;
+    return core.bit(this.#slot, id);
   }
 }
 
@@ -215,8 +226,8 @@ export class Gate extends EventTarget {
     if (!core.live(now)) return false;
     const p = core.permissionIds.get(permission);
     if (p === undefined) return false;
-    const words = core.setFor(subject, scope ?? undefined, now).words;
-    return ((words[p >>> 5] >>> (p & 31)) & 1) === 1;
+    const slot = core.slotFor(subject, scope ?? undefined, now);
+    return slot >= 0 && core.bit(slot, p);
   }
 
   /** The decision with its reason: `{allowed, reason, message, role, grantScope, grantExpiresAt, revision}`. */

@@ -114,6 +114,27 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
       assert.throws(() => open("acme-1h.snapshot", { clock: () => ACME_NOW + 3600 * 1000 }), { code: "EXPIRED" });
     });
 
+    test("cached answers follow a grant's expiry and an update", () => {
+      let now = Date.parse("2026-11-30T23:59:59Z");
+      const gate = open("acme.snapshot", { clock: () => now });
+      const erin = gate.bind("erin", "shop-prod");
+      assert.equal(gate.can("erin", "environments.update", "shop-prod"), true);
+      assert.equal(erin.can("environments.update"), true);
+      const id = gate.permissionId("environments.update");
+      assert.equal(erin.canId(id), true);
+      assert.equal(erin.canId(id + 0.5), false);
+      assert.equal(erin.canId(10_000), false);
+      now = Date.parse("2026-12-01T00:00:00Z");
+      assert.equal(gate.can("erin", "environments.update", "shop-prod"), false, "the grant expired");
+      assert.equal(erin.can("environments.update"), false);
+      assert.equal(erin.can("roles.view"), false);
+      assert.equal(gate.can("carol", "folders.create", "shop-dev"), true, "other cached sets stay");
+      gate.update(fixture("acme-rev101-key-b.snapshot"));
+      assert.equal(gate.can("carol", "folders.create", "shop-dev"), true);
+      assert.equal(gate.can("nobody", "folders.view"), false);
+      assert.equal(gate.can("nobody", "folders.view"), false, "unknown names are remembered as unknown");
+    });
+
     test("refused snapshots throw coded errors", () => {
       const good = fixture("acme.snapshot");
       const tampered = good.slice();
