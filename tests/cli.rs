@@ -42,6 +42,16 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Asserts `text` holds `needle`, showing the whole text when it does not.
+#[track_caller]
+fn assert_contains(text: &str, needle: impl AsRef<str>) {
+    assert!(
+        text.contains(needle.as_ref()),
+        "`{}` not in:\n{text}",
+        needle.as_ref()
+    );
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -86,11 +96,8 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
     let key = dir.join("k.json");
     let run = rolegate(&["keygen", "--out", s(&key)]);
     assert_eq!(run.code, 0);
-    assert!(
-        run.stdout.contains("key id:") && run.stdout.contains("--public-key "),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "key id:");
+    assert_contains(&run.stdout, "--public-key ");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -101,7 +108,7 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
     }
     let again = rolegate(&["keygen", "--out", s(&key)]);
     assert_eq!(again.code, 2);
-    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_contains(&again.stderr, "already exists");
     assert_eq!(rolegate(&["keygen", "--out", s(&key), "--force"]).code, 0);
     let bad = rolegate(&[
         "keygen",
@@ -111,7 +118,7 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
         "no spaces",
     ]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("error[BAD_KEY]"), "{}", bad.stderr);
+    assert_contains(&bad.stderr, "error[BAD_KEY]");
 }
 
 #[test]
@@ -165,11 +172,7 @@ fn build_verify_inspect() {
         "2026-11-23T00:00:00Z",
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("error[BAD_SIGNATURE]"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "error[BAD_SIGNATURE]");
     assert_eq!(
         rolegate(&["verify", s(&snap)]).code,
         2,
@@ -179,11 +182,8 @@ fn build_verify_inspect() {
     let run = rolegate(&["inspect", s(&snap)]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("UNVERIFIED"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("tenant          acme") && run.stdout.contains("subjects        9"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "tenant          acme");
+    assert_contains(&run.stdout, "subjects        9");
     let run = rolegate(&["--json", "inspect", s(&snap)]);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["verified"], false);
@@ -228,11 +228,7 @@ fn check_and_explain_exit_codes_and_reasons() {
     assert_eq!(q("check", "bob", "roles.create", None, &[]).code, 1);
     let run = q("explain", "bob", "roles.create", Some("shop-dev"), &[]);
     assert_eq!(run.code, 0);
-    assert!(
-        run.stdout.contains("granted by role `admin` on `shop`"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "granted by role `admin` on `shop`");
     let run = q("explain", "bob", "roles.craete", Some("shop"), &[]);
     assert_eq!(run.code, 1);
     assert!(
@@ -242,9 +238,9 @@ fn check_and_explain_exit_codes_and_reasons() {
         run.stdout
     );
     let run = q("explain", "dave", "folders.view", None, &[]);
-    assert!(run.stdout.contains("deactivated"), "{}", run.stdout);
+    assert_contains(&run.stdout, "deactivated");
     let run = q("explain", "carol", "billing.cancel", Some("shop-dev"), &[]);
-    assert!(run.stdout.contains("no grant"), "{}", run.stdout);
+    assert_contains(&run.stdout, "no grant");
     let run = rolegate(&[
         "explain",
         s(&snap),
@@ -258,11 +254,7 @@ fn check_and_explain_exit_codes_and_reasons() {
         "2026-12-02T00:00:00Z",
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("expired at 2026-12-01T00:00:00Z"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "expired at 2026-12-01T00:00:00Z");
     let run = q("--json", "carol", "folders.create", Some("shop-dev"), &[]);
     assert_eq!(run.code, 2, "--json is a flag, not a command");
     let mut args = vec![
@@ -293,7 +285,7 @@ fn check_and_explain_exit_codes_and_reasons() {
     // Without a key the answer still comes, with a warning that nothing was verified.
     let run = rolegate(&["check", s(&snap), "alice", "billing.cancel", "--now", now]);
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("not verified"), "{}", run.stderr);
+    assert_contains(&run.stderr, "not verified");
     // A policy document answers directly.
     assert_eq!(
         rolegate(&[
@@ -361,7 +353,7 @@ fn who_can_and_permissions_and_slices() {
         "--issued-at",
         "2026-11-01T00:00:00Z",
     ]);
-    assert!(run.stdout.contains("slice for `bob`"), "{}", run.stdout);
+    assert_contains(&run.stdout, "slice for `bob`");
     let bytes = std::fs::read(&slice).unwrap();
     for other in ["alice", "carol", "key_ci", "60e90fe7"] {
         assert!(
@@ -379,11 +371,7 @@ fn who_can_and_permissions_and_slices() {
         "--now",
         "2026-11-23T00:00:00Z",
     ]);
-    assert!(
-        run.stdout.contains("slice for `bob` only"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "slice for `bob` only");
     let run = rolegate(&[
         "build",
         s(&acme()),
@@ -395,11 +383,8 @@ fn who_can_and_permissions_and_slices() {
         s(&slice),
     ]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("error[UNKNOWN_SUBJECT]") && run.stderr.contains("did you mean `bob`?"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "error[UNKNOWN_SUBJECT]");
+    assert_contains(&run.stderr, "did you mean `bob`?");
 }
 
 #[test]
@@ -427,12 +412,9 @@ fn build_reports_every_policy_mistake_with_file_and_line() {
         s(&dir.join("x")),
     ]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(
-            "error[UNKNOWN_ROLE]: unknown role `admn` in grant of `bob` (did you mean `admin`?)"
-        ),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "error[UNKNOWN_ROLE]: unknown role `admn` in grant of `bob` (did you mean `admin`?)",
     );
     assert!(
         run.stderr
@@ -440,11 +422,7 @@ fn build_reports_every_policy_mistake_with_file_and_line() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("error[UNKNOWN_SUBJECT_KIND]"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "error[UNKNOWN_SUBJECT_KIND]");
     assert!(!dir.join("x").exists());
     let run = rolegate(&[
         "--json",
@@ -514,20 +492,14 @@ fn test_command_passes_the_conformance_files_and_reports_mismatches() {
     std::fs::write(&wrong, r#"{"now": "2026-11-23T12:00:00Z", "queries": [["bob", "roles.create", "shop", true], ["bob", "billing.cancel", "shop", true]], "tokens": [["rg_live_ci_0001", "key_old"]]}"#).unwrap();
     let run = rolegate(&["test", s(&acme()), s(&wrong)]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("FAIL")
-            && run
-                .stdout
-                .contains("no grant of `bob` gives `billing.cancel` on `shop`"),
-        "{}",
-        run.stdout
+    assert_contains(&run.stdout, "FAIL");
+    assert_contains(
+        &run.stdout,
+        "no grant of `bob` gives `billing.cancel` on `shop`",
     );
-    assert!(
-        run.stdout.contains(
-            "token \"rg_live_ci_0001\" expected subject Some(\"key_old\"), got Some(\"key_ci\")"
-        ),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "token \"rg_live_ci_0001\" expected subject Some(\"key_old\"), got Some(\"key_ci\")",
     );
     assert!(
         run.stdout.ends_with("1 passed, 2 failed\n"),

@@ -2,12 +2,12 @@
 // imports the `browser` entry through an import map, as an app without a bundler would,
 // and answers every conformance query.
 import assert from "node:assert/strict";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
-import { fixtures, project, queryFiles, tools } from "./harness.mjs";
+import { project, stageConformance, tools } from "./harness.mjs";
 
 const { chromium } = createRequire(join(tools, "noop.js"))("playwright-core");
 
@@ -44,10 +44,7 @@ let origin;
 
 before(async () => {
   const dir = project("browser");
-  const files = queryFiles();
-  for (const f of new Set(files.map((f) => f.snapshot))) copyFileSync(join(fixtures, f), join(dir, f));
-  copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
-  writeFileSync(join(dir, "queries.json"), JSON.stringify(files));
+  const files = stageConformance(dir);
   writeFileSync(join(dir, "index.html"), PAGE);
   server = createServer((req, res) => {
     const asked = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");

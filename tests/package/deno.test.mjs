@@ -2,10 +2,10 @@
 // engine, and every conformance query gives the expected answer.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fixtures, project, queryFiles, tools } from "./harness.mjs";
+import { project, stageConformance, tools } from "./harness.mjs";
 
 const SMOKE = `
 import { Gate } from "rolegate";
@@ -25,10 +25,7 @@ console.log(JSON.stringify(result));
 
 test("Deno loads the package and gives the conformance answers", () => {
   const dir = project("deno");
-  const files = queryFiles();
-  for (const f of new Set(files.map((f) => f.snapshot))) copyFileSync(join(fixtures, f), join(dir, f));
-  copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
-  writeFileSync(join(dir, "queries.json"), JSON.stringify(files));
+  const files = stageConformance(dir);
   writeFileSync(join(dir, "smoke.mjs"), SMOKE);
   const out = execFileSync(join(tools, ".bin", "deno"), ["run", "--allow-read=.", "--no-config", "--node-modules-dir=manual", "smoke.mjs"], {
     cwd: dir,

@@ -1,7 +1,7 @@
 // Shared by the package tests: paths, the packed tarball, fresh projects that install
 // it, and the snapshots the tests load (built by fixtures.mjs with the CLI).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +50,15 @@ export function queryFiles() {
     const doc = JSON.parse(readFileSync(join(conformance, queries), "utf8"));
     return { name: queries, snapshot, now: Date.parse(doc.now), queries: doc.queries };
   });
+}
+
+/** Copies every query file's snapshot, the keys and the queries into `dir`; returns the files. */
+export function stageConformance(dir) {
+  const files = queryFiles();
+  for (const f of new Set(files.map((f) => f.snapshot))) copyFileSync(join(fixtures, f), join(dir, f));
+  copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
+  writeFileSync(join(dir, "queries.json"), JSON.stringify(files));
+  return files;
 }
 
 /** A free TCP port on 127.0.0.1. */
