@@ -30,7 +30,7 @@ cargo test --doc
 step "wasm bindings in Node and headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" cargo test "${wasm[@]}" --test wasm_node --test wasm_browser
 
-step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, Deno, Chromium, tsc)"
+step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, Deno, Chromium, rolegate/dom, tsc)"
 node pkg-config/build.mjs --pack
 node tests/package/fixtures.mjs
 node --test tests/package/*.test.mjs

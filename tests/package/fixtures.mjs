@@ -2,7 +2,7 @@
 // Builds the snapshots the package tests load, with the rolegate CLI:
 // acme and the generated tenants signed with key A (issued at their queries' time),
 // acme signed with key B (rotation), an older revision (rollback), a short-lived one
-// (expiry while serving) and a slice. Writes target/package-tests/fixtures/.
+// (expiry while serving), a slice, and acme without bob's grant (live re-gating). Writes target/package-tests/fixtures/.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +34,11 @@ build(acme, "acme-rev101-key-b.snapshot", "--key", keyB, "--revision", "101", "-
 build(acme, "acme-rev99.snapshot", "--key", keyA, "--revision", "99", "--issued-at", "2026-11-01T00:00:00Z");
 build(acme, "acme-1h.snapshot", "--key", keyA, "--revision", "102", "--issued-at", acmeNow, "--ttl", "1h");
 build(acme, "acme-bob.snapshot", "--key", keyA, "--revision", "100", "--issued-at", "2026-11-01T00:00:00Z", "--subject", "bob");
+// acme without bob's grant, for live re-gating after an update.
+const withoutBob = JSON.parse(readFileSync(acme, "utf8"));
+withoutBob.subjects.find((s) => s.id === "bob").grants = [];
+writeFileSync(join(fixtures, "acme-without-bob.policy.json"), JSON.stringify(withoutBob));
+build(join(fixtures, "acme-without-bob.policy.json"), "acme-rev103-without-bob.snapshot", "--key", keyA, "--revision", "103", "--issued-at", "2026-11-01T00:00:00Z");
 for (const name of ["small-1", "medium-1", "medium-2"]) {
   const now = JSON.parse(readFileSync(join(conformance, "generated", `${name}.queries.json`), "utf8")).now;
   build(join(conformance, "generated", `${name}.policy.json`), `${name}.snapshot`, "--key", keyA, "--revision", "1", "--issued-at", now);

@@ -12,6 +12,7 @@ const dir = project("shipped");
 
 const USAGE_ESM = `
 import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason } from "rolegate";
+import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 
 declare const bytes: Uint8Array;
 await ready;
@@ -37,6 +38,18 @@ try {
   }
 }
 void [allowed, reason, role, fast, names, subject, expires];
+
+const keeper: ElementGate = gateElements(gate, { subject: "bob", scope: "shop", mode: "disable", root: document.body });
+keeper.addEventListener("unknown", (event) => console.warn(event.permission, event.element));
+keeper.setScope(null);
+const store = gateStore(gate);
+const unsubscribe: () => void = store.subscribe(() => void store.getSnapshot());
+unsubscribe();
+const live = refresher(gate, "/snapshot", { interval: 30000 });
+live.addEventListener("error", (event) => console.warn(event.error.code));
+void live.refresh().then((loaded: boolean) => loaded);
+// @ts-expect-error only hide, disable or remove
+gateElements(gate, { subject: "bob", mode: "blur" });
 
 // @ts-expect-error a subject is a string
 gate.can(1, "roles.create");
