@@ -2,16 +2,10 @@
 // imports the `browser` entry through an import map, as an app without a bundler would,
 // and answers every conformance query.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { extname, join, normalize } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { project, stageConformance, tools } from "./harness.mjs";
-
-const { chromium } = createRequire(join(tools, "noop.js"))("playwright-core");
-
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+import { launchChromium, project, serveStatic, stageConformance } from "./harness.mjs";
 
 const PAGE = `<!doctype html>
 <script type="importmap">{"imports": {"rolegate": "/node_modules/rolegate/browser.js"}}</script>
@@ -46,25 +40,8 @@ before(async () => {
   const dir = project("browser");
   const files = stageConformance(dir);
   writeFileSync(join(dir, "index.html"), PAGE);
-  server = createServer((req, res) => {
-    const asked = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
-    const path = asked === "/" ? "/index.html" : asked;
-    try {
-      const body = readFileSync(join(dir, path));
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    // playwright starts each browser with a fresh, empty profile of its own.
-  });
+  ({ server, origin } = await serveStatic(dir));
+  browser = await launchChromium();
 });
 
 after(async () => {

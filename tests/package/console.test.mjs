@@ -7,12 +7,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { conformance, root, tools, work } from "./harness.mjs";
-
-const { chromium } = createRequire(join(tools, "noop.js"))("playwright-core");
+import { conformance, launchChromium, root, work } from "./harness.mjs";
 
 // Each control: its id, what it needs (`all` of or `any` of), and its mode.
 const CONTROLS = [
@@ -76,11 +73,7 @@ before(async () => {
     });
     server.on("exit", (code) => reject(new Error(`console server exited (${code})`)));
   });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,14 +3,9 @@
 // update and expiry, the framework store, and the refresher (ETag, refused snapshots).
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fixtures, project, tools, work } from "./harness.mjs";
-
-const { chromium } = createRequire(join(tools, "noop.js"))("playwright-core");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+import { fixtures, launchChromium, project, serveStatic, work } from "./harness.mjs";
 
 const PAGE = `<!doctype html>
 <style>
@@ -66,35 +61,20 @@ before(async () => {
   writeFileSync(join(dir, "index.html"), PAGE);
   const tampered = readFileSync(join(fixtures, "acme-rev103-without-bob.snapshot"));
   tampered[tampered.length - 3] ^= 1;
-  server = createServer((req, res) => {
+  ({ server, origin } = await serveStatic(dir, (req, res) => {
     const url = new URL(req.url, "http://x");
-    if (url.pathname === "/live.snapshot" || url.pathname === "/tampered.snapshot") {
-      const etag = url.pathname === "/live.snapshot" ? '"rev103"' : '"bad"';
-      if (req.headers["if-none-match"] === etag) {
-        served.etagHits++;
-        res.writeHead(304).end();
-        return;
-      }
+    if (url.pathname !== "/live.snapshot" && url.pathname !== "/tampered.snapshot") return false;
+    const etag = url.pathname === "/live.snapshot" ? '"rev103"' : '"bad"';
+    if (req.headers["if-none-match"] === etag) {
+      served.etagHits++;
+      res.writeHead(304).end();
+    } else {
       const body = url.pathname === "/live.snapshot" ? readFileSync(join(dir, "acme-rev103-without-bob.snapshot")) : tampered;
       res.writeHead(200, { etag, "content-type": "application/octet-stream" }).end(body);
-      return;
     }
-    const asked = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
-    const path = asked === "/" ? "/index.html" : asked;
-    try {
-      const body = readFileSync(join(dir, path));
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+    return true;
+  }));
+  browser = await launchChromium();
 });
 
 after(async () => {

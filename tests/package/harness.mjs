@@ -2,8 +2,10 @@
 // it, and the snapshots the tests load (built by fixtures.mjs with the CLI).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -88,4 +90,36 @@ export async function waitFor(url, ms = 20000) {
     }
   }
   throw new Error(`${url} did not answer within ${ms} ms: ${last}`);
+}
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+
+/**
+ * Serves `dir` on 127.0.0.1 (a port it picks); `route(req, res)` may answer first by
+ * returning true. Resolves to `{ server, origin }`; close the server when done.
+ */
+export async function serveStatic(dir, route = () => false) {
+  const server = createHttpServer((req, res) => {
+    if (route(req, res)) return;
+    const asked = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    const path = asked === "/" ? "/index.html" : asked;
+    try {
+      const body = readFileSync(join(dir, path));
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** Debian's Chromium, headless, through playwright-core (each launch gets a fresh profile). */
+export function launchChromium() {
+  const { chromium } = createRequire(join(tools, "noop.js"))("playwright-core");
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
 }
