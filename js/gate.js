@@ -281,6 +281,12 @@ export class Gate extends EventTarget {
     this.dispatchEvent(new Event("updated"));
   }
 
+  /** `"active"`, `"inactive"` (a deactivated user or revoked key) or `"unknown"`. */
+  subjectStatus(subject) {
+    checkString(subject, "subject");
+    return ["unknown", "inactive", "active"][this.#core.wasm.subjectStatus(subject) + 1];
+  }
+
   /** The API-key subject whose token this is (looked up by SHA-256), or null. */
   subjectForToken(token) {
     checkString(token, "token");

@@ -98,6 +98,8 @@ export declare class Gate extends EventTarget {
   bind(subject: string, scope?: string | null): Binding;
   /** Atomically swaps in a newer snapshot; a refused one throws and the old one keeps serving. */
   update(bytes: Uint8Array | ArrayBuffer): void;
+  /** Whether a subject is in the snapshot and active (a revoked key is "inactive"). */
+  subjectStatus(subject: string): "active" | "inactive" | "unknown";
   subjectForToken(token: string): string | null;
   subjectForTokenHash(sha256: Uint8Array): string | null;
   readonly tenant: string;

@@ -389,6 +389,13 @@ impl Engine {
         self.payload.subjects.get(s as usize).map(|x| x.id.as_str())
     }
 
+    /// Whether a subject is in the snapshot and active: `Some(true)` active, `Some(false)`
+    /// deactivated or revoked, `None` unknown.
+    pub fn subject_active(&self, subject: &str) -> Option<bool> {
+        let s = self.subject_id(subject)?;
+        self.payload.subjects.get(s as usize).map(|x| x.active)
+    }
+
     // --- Names and ids --------------------------------------------------------------
 
     #[inline]

@@ -94,6 +94,10 @@ fn api_keys_are_found_by_token_hash() {
             "token {token:?}"
         );
     }
+    // The lookup finds revoked keys too; whether they are active is the policy's business.
+    assert_eq!(engine.subject_active("key_ci"), Some(true));
+    assert_eq!(engine.subject_active("key_old"), Some(false));
+    assert_eq!(engine.subject_active("nobody"), None);
     // The generated tenants' keys have the token `rg_test_<id>`.
     let policy = read(dir.join("generated/small-1.policy.json"));
     let engine = engine_for(&policy, 0);

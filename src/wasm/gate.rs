@@ -148,6 +148,12 @@ impl WasmGate {
         Ok(self.engine.subject_for_token_hash(hash).map(String::from))
     }
 
+    /// 1 for an active subject, 0 for a deactivated user or revoked key, -1 when unknown.
+    #[wasm_bindgen(js_name = subjectStatus)]
+    pub fn subject_status(&self, subject: &str) -> i32 {
+        self.engine.subject_active(subject).map_or(-1, i32::from)
+    }
+
     /// The id of a subject, or -1 when unknown.
     #[wasm_bindgen(js_name = subjectId)]
     pub fn subject_id(&self, subject: &str) -> i32 {

@@ -13,6 +13,8 @@ const dir = project("shipped");
 const USAGE_ESM = `
 import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason } from "rolegate";
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
+import { guard } from "rolegate/edge";
+import { authorizer, middleware } from "rolegate/node";
 
 declare const bytes: Uint8Array;
 await ready;
@@ -48,6 +50,17 @@ unsubscribe();
 const live = refresher(gate, "/snapshot", { interval: 30000 });
 live.addEventListener("error", (event) => console.warn(event.error.code));
 void live.refresh().then((loaded: boolean) => loaded);
+const fetchHandler = guard(async (_request, _env, context) => new Response(context.rolegate.subject), {
+  gate: () => gate,
+  routes: [{ method: "GET", path: "/projects/:project/roles", permission: "roles.view", scope: { param: "project" } }],
+  header: "x-user",
+});
+void fetchHandler(new Request("http://x/projects/shop/roles"));
+const authorize = authorizer({ gate, routes: [{ path: "/billing", any: ["billing.portal", "billing.cancel"] }] });
+void authorize({ method: "GET", url: "/billing", headers: {} }).then((outcome) => outcome.status);
+void middleware({ gate, routes: [{ path: "/x", all: ["roles.view"] }] });
+// @ts-expect-error a route names the permissions it needs
+guard(async () => new Response(""), { gate, routes: [{ path: "/x" }] });
 // @ts-expect-error only hide, disable or remove
 gateElements(gate, { subject: "bob", mode: "blur" });
 

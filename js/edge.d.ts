@@ -1,0 +1,37 @@
+// Types of rolegate/edge.
+import type { Decision, Gate } from "./index.js";
+
+export type Scope = { param: string } | { header: string } | { fixed: string };
+
+export type Route = {
+  method?: string | string[];
+  /** `/projects/:project/roles`: `:name` segments become params. */
+  path: string;
+  scope?: Scope;
+} & ({ permission: string } | { all: string[] } | { any: string[] });
+
+export interface GuardOptions {
+  /** The gate, or a (possibly async) function returning it: create it lazily in Workers. */
+  gate: Gate | (() => Gate | Promise<Gate>);
+  routes: Route[];
+  /** Look up `Authorization: Bearer TOKEN` by SHA-256 (default true). */
+  apiKey?: boolean;
+  /** A header carrying the subject id, set by a trusted upstream authenticator. */
+  header?: string;
+  identify?: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
+  /** Requests no route matches: denied (403) by default. */
+  unmatched?: "deny" | "allow";
+}
+
+export interface Allowed {
+  status: 200;
+  subject: string | null;
+  params: Record<string, string>;
+  decision: Decision | null;
+  route: Route | null;
+}
+
+export declare function guard<Env = unknown>(
+  handler: (request: Request, env: Env, context: { rolegate: Allowed }) => Response | Promise<Response>,
+  options: GuardOptions,
+): (request: Request, env?: Env, context?: object) => Promise<Response>;

@@ -1,0 +1,38 @@
+// rolegate/edge: a guard for fetch handlers (workerd / Cloudflare Workers, Deno, any
+// Request → Response runtime). Enforcement: the same snapshot that gates the UI.
+import { compileRoutes, decide, identifier } from "./routes.js";
+
+function typeError(message) {
+  const error = new TypeError(message);
+  error.code = "INVALID_ARGUMENT";
+  return error;
+}
+
+/**
+ * Wraps `handler(request, context)` so it only runs for allowed requests.
+ *
+ * Options: `gate` (a Gate, or a function returning one or a promise of one: create it
+ * lazily, inside a handler, since time stands still at module scope in Workers),
+ * `routes` (`[{method, path: "/projects/:project/roles", permission | all | any, scope:
+ * {param} | {header} | {fixed}}]`), `apiKey` (default true: `Authorization: Bearer`),
+ * `header` (a subject id set by a trusted upstream), `identify(request)` (a callback),
+ * `unmatched` (`"deny"`, the default, or `"allow"`). The handler gets `context.rolegate`
+ * = `{subject, params, decision}`. Denials are JSON: 401 for missing, unknown or revoked
+ * credentials, 403 naming the missing permission, 400 for malformed requests.
+ */
+export function guard(handler, options) {
+  if (typeof handler !== "function") throw typeError("guard needs the handler to protect");
+  if (options === null || typeof options !== "object") throw typeError("guard needs options with `gate` and `routes`");
+  const routes = compileRoutes(options.routes);
+  const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
+  const identify = identifier(getGate, { apiKey: options.apiKey, header: options.header, callback: options.identify });
+  return async (request, ...rest) => {
+    const url = new URL(request.url);
+    const gate = await getGate();
+    const wrapped = { method: request.method, path: url.pathname, header: (name) => request.headers.get(name), original: request };
+    const outcome = await decide(gate, routes, identify, wrapped, options.unmatched);
+    if (outcome.status !== 200) return Response.json(outcome.body, { status: outcome.status, headers: { "cache-control": "no-store" } });
+    const context = rest[1] ?? {};
+    return handler(request, ...rest.slice(0, 1), Object.assign(context, { rolegate: outcome }));
+  };
+}

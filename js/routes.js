@@ -1,0 +1,140 @@
+// The request guard shared by rolegate/edge (fetch handlers) and rolegate/node
+// (Connect/Express middleware): a route table maps method + path to the permissions a
+// caller needs and where the scope comes from; a caller is found by API key, a trusted
+// upstream header or a callback; the answer is allow, 401 or 403.
+
+const MAX_TOKEN_LENGTH = 512;
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
+
+function typeError(message) {
+  const error = new TypeError(message);
+  error.code = "INVALID_ARGUMENT";
+  return error;
+}
+
+/** Compiles `/projects/:project/roles/:role` into a matcher returning params or null. */
+function compilePath(pattern) {
+  if (typeof pattern !== "string" || !pattern.startsWith("/")) throw typeError(`a route path must start with "/": ${pattern}`);
+  const parts = pattern.split("/").slice(1);
+  return (path) => {
+    const segments = path.split("/").slice(1);
+    if (segments.length !== parts.length) return null;
+    const params = {};
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const segment = segments[i];
+      if (part.startsWith(":")) {
+        if (segment === "") return null;
+        params[part.slice(1)] = segment;
+      } else if (part !== segment) {
+        return null;
+      }
+    }
+    return params;
+  };
+}
+
+/** Validates and compiles a route table. */
+export function compileRoutes(routes) {
+  if (!Array.isArray(routes)) throw typeError("`routes` must be an array");
+  return routes.map((route, i) => {
+    const where = `routes[${i}]`;
+    if (route === null || typeof route !== "object") throw typeError(`${where} must be an object`);
+    const methods = [route.method ?? "*"].flat().map((m) => String(m).toUpperCase());
+    for (const m of methods) if (!METHODS.has(m)) throw typeError(`${where}: unknown method ${m}`);
+    const needs = route.permission !== undefined ? { all: [route.permission] } : route.all !== undefined ? { all: route.all } : { any: route.any };
+    const list = needs.all ?? needs.any;
+    if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== "string")) {
+      throw typeError(`${where} needs \`permission\`, \`all\` or \`any\` naming permissions`);
+    }
+    const scope = route.scope ?? null;
+    if (scope !== null && !(typeof scope.param === "string" || typeof scope.header === "string" || typeof scope.fixed === "string")) {
+      throw typeError(`${where}: \`scope\` is {param}, {header} or {fixed}`);
+    }
+    return { methods, match: compilePath(route.path), needs, scope, route };
+  });
+}
+
+function json(status, body) {
+  return { status, body };
+}
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Decides a request. `request` is `{method, path, header(name)}`. Resolves to
+ * `{status: 200, subject, params, decision, route}` when allowed, or
+ * `{status: 400 | 401 | 403, body}` otherwise (bodies name what is missing, nothing internal).
+ */
+export async function decide(gate, routes, identify, request, unmatched = "deny") {
+  let path;
+  try {
+    path = decodeURI(request.path);
+  } catch {
+    return json(400, { error: "bad_request", message: "the path is not valid percent-encoding" });
+  }
+  if (path.includes("\0") || path.length > 2048) return json(400, { error: "bad_request", message: "unacceptable path" });
+  const method = request.method.toUpperCase();
+  let found = null;
+  for (const r of routes) {
+    if (!r.methods.includes(method) && !r.methods.includes("*")) continue;
+    const params = r.match(path);
+    if (params) {
+      found = { r, params };
+      break;
+    }
+  }
+  if (!found) {
+    return unmatched === "allow" ? { status: 200, subject: null, params: {}, decision: null, route: null } : json(403, { error: "forbidden", message: "no route allows this request" });
+  }
+
+  const subject = await identify(request);
+  if (subject === null || subject === undefined || gate.subjectStatus(subject) === "unknown") {
+    return json(401, { error: "unauthenticated", message: "missing or unknown credentials" });
+  }
+  if (gate.subjectStatus(subject) !== "active") {
+    return json(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
+  }
+
+  const { scope } = found.r;
+  const at = scope === null ? undefined : scope.fixed ?? (scope.param !== undefined ? found.params[scope.param] : request.header(scope.header) ?? undefined);
+  if (scope !== null && (at === undefined || at === "")) return json(400, { error: "bad_request", message: "the request names no scope" });
+  const { all, any } = found.r.needs;
+  const list = all ?? any;
+  const missing = list.filter((p) => !gate.can(subject, p, at));
+  const allowed = all ? missing.length === 0 : missing.length < list.length;
+  if (!allowed) {
+    return json(403, { error: "forbidden", missing: all ? missing : list, scope: at ?? null });
+  }
+  const granted = list.find((p) => gate.can(subject, p, at));
+  return { status: 200, subject, params: found.params, decision: gate.explain(subject, granted, at), route: found.r.route };
+}
+
+/**
+ * Builds the `identify(request)` function from options: `apiKey` (Authorization: Bearer
+ * TOKEN, looked up by SHA-256 with WebCrypto), `header` (a subject id set by a trusted
+ * upstream), `callback(request)`; tried in that order.
+ */
+export function identifier(getGate, options) {
+  const { apiKey = true, header, callback } = options;
+  if (header !== undefined && typeof header !== "string") throw typeError("`header` must be a header name");
+  if (callback !== undefined && typeof callback !== "function") throw typeError("`identify` must be a function");
+  return async (request) => {
+    const gate = await getGate();
+    const authorization = request.header("authorization");
+    if (apiKey && authorization) {
+      const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization);
+      if (!match || match[1].length > MAX_TOKEN_LENGTH) return null;
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(match[1])));
+      return gate.subjectForTokenHash(digest);
+    }
+    if (header) {
+      const subject = request.header(header);
+      if (subject) return subject;
+    }
+    if (callback) return (await callback(request.original)) ?? null;
+    return null;
+  };
+}
+
+export { hex };
