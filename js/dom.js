@@ -11,16 +11,12 @@
 //   [data-can]:not([data-rolegate]), [data-can-any]:not([data-rolegate]),
 //   [data-can-all]:not([data-rolegate]), [data-cannot]:not([data-rolegate]) { visibility: hidden; }
 
+import { typeError } from "./errors.js";
+
 const SELECTOR = "[data-can],[data-can-any],[data-can-all],[data-cannot]";
 const ATTRIBUTES = ["data-can", "data-can-any", "data-can-all", "data-cannot", "data-scope", "data-mode"];
 const MODES = new Set(["hide", "disable", "remove"]);
 const FORM_CONTROLS = new Set(["BUTTON", "INPUT", "SELECT", "TEXTAREA", "FIELDSET", "OPTGROUP", "OPTION"]);
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "INVALID_ARGUMENT";
-  return error;
-}
 
 function names(value) {
   return value.split(/[\s,]+/).filter(Boolean);

@@ -1,12 +1,7 @@
 // rolegate/edge: a guard for fetch handlers (workerd / Cloudflare Workers, Deno, any
 // Request → Response runtime). Enforcement: the same snapshot that gates the UI.
 import { compileRoutes, decide, identifier } from "./routes.js";
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "INVALID_ARGUMENT";
-  return error;
-}
+import { typeError } from "./errors.js";
 
 /**
  * Wraps `handler(request, context)` so it only runs for allowed requests.

@@ -1,15 +1,10 @@
 // The public API of the rolegate package, the same in every runtime. The entry files
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate } from "./engine.js";
+import { typeError } from "./errors.js";
 
 /** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
 const MAX_CACHED_SETS = 50000;
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "INVALID_ARGUMENT";
-  return error;
-}
 
 function checkString(value, what) {
   if (typeof value !== "string") throw typeError(`${what} must be a string, got ${describe(value)}`);

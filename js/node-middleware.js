@@ -1,12 +1,7 @@
 // rolegate/node: the request guard as Connect/Express-style middleware, and a plain
 // `authorize(request)` for other frameworks (Fastify, Hono, raw node:http).
 import { compileRoutes, decide, identifier } from "./routes.js";
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "INVALID_ARGUMENT";
-  return error;
-}
+import { typeError } from "./errors.js";
 
 function headerOf(request) {
   // node:http IncomingMessage (lowercase keys), or a WHATWG Request.

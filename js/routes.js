@@ -3,14 +3,10 @@
 // caller needs and where the scope comes from; a caller is found by API key, a trusted
 // upstream header or a callback; the answer is allow, 401 or 403.
 
+import { typeError } from "./errors.js";
+
 const MAX_TOKEN_LENGTH = 512;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "INVALID_ARGUMENT";
-  return error;
-}
 
 /** Compiles `/projects/:project/roles/:role` into a matcher returning params or null. */
 function compilePath(pattern) {
@@ -58,8 +54,6 @@ export function compileRoutes(routes) {
 function json(status, body) {
   return { status, body };
 }
-
-const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Decides a request. `request` is `{method, path, header(name)}`. Resolves to
@@ -136,5 +130,3 @@ export function identifier(getGate, options) {
     return null;
   };
 }
-
-export { hex };
