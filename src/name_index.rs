@@ -41,30 +41,39 @@ impl NameIndex {
             names: String::with_capacity(total),
             slots: vec![Slot::default(); capacity],
         };
+        let mask = capacity - 1;
         for (position, &name) in names.iter().enumerate() {
             let fits = |n: usize| u32::try_from(n).map_err(|_| name);
-            let start = fits(index.names.len())?;
+            let h = hash(name);
             let slot = Slot {
                 position: fits(position + 1)?,
-                tag: (hash(name) >> 32) as u32,
-                start,
+                tag: (h >> 32) as u32,
+                start: fits(index.names.len())?,
                 len: fits(name.len())?,
             };
-            if index.find(name).is_some() {
-                return Err(name);
-            }
-            index.names.push_str(name);
-            let mask = capacity - 1;
-            let mut at = hash(name) as usize & mask;
-            while let Some(s) = index.slots.get_mut(at) {
-                if s.position == 0 {
-                    *s = slot;
+            // One probe both finds a repeat and the empty slot the name goes into.
+            let mut at = h as usize & mask;
+            loop {
+                let here = index.slots.get(at).copied().unwrap_or_default();
+                if here.position == 0 {
                     break;
+                }
+                if here.tag == slot.tag && index.name(&here) == Some(name) {
+                    return Err(name);
                 }
                 at = (at + 1) & mask;
             }
+            if let Some(free) = index.slots.get_mut(at) {
+                *free = slot;
+            }
+            index.names.push_str(name);
         }
         Ok(index)
+    }
+
+    fn name(&self, slot: &Slot) -> Option<&str> {
+        let start = slot.start as usize;
+        self.names.get(start..start + slot.len as usize)
     }
 
     /// The position of `name`.
@@ -83,11 +92,8 @@ impl NameIndex {
             if slot.position == 0 {
                 return None;
             }
-            if slot.tag == tag && slot.len as usize == name.len() {
-                let start = slot.start as usize;
-                if self.names.as_bytes().get(start..start + name.len()) == Some(name.as_bytes()) {
-                    return Some(slot);
-                }
+            if slot.tag == tag && self.name(slot) == Some(name) {
+                return Some(slot);
             }
             at = (at + 1) & mask;
         }

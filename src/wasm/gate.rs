@@ -52,7 +52,8 @@ impl WasmGate {
             .can(subject, permission, scope.as_deref(), seconds(now_ms))
     }
 
-    /// `can` on ids from `subjectId`, `permissionNames` and `scopeIds` (the hot path).
+    /// `can` on ids from `subjectId`, `permissionNames` and `scopeIds`, for callers that
+    /// resolve names themselves (the JS layer answers from cached `permissionWords`).
     #[wasm_bindgen(js_name = canIds)]
     pub fn can_ids(&self, subject: u32, permission: u32, scope: u32, now_ms: f64) -> bool {
         self.engine
