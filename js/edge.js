@@ -1,6 +1,6 @@
 // rolegate/edge: a guard for fetch handlers (workerd / Cloudflare Workers, Deno, any
 // Request → Response runtime). Enforcement: the same snapshot that gates the UI.
-import { compileRoutes, decide, identifier } from "./routes.js";
+import { requestGuard } from "./routes.js";
 import { typeError } from "./errors.js";
 
 /**
@@ -17,15 +17,11 @@ import { typeError } from "./errors.js";
  */
 export function guard(handler, options) {
   if (typeof handler !== "function") throw typeError("guard needs the handler to protect");
-  if (options === null || typeof options !== "object") throw typeError("guard needs options with `gate` and `routes`");
-  const routes = compileRoutes(options.routes);
-  const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
-  const identify = identifier(getGate, { apiKey: options.apiKey, header: options.header, callback: options.identify });
+  const authorize = requestGuard(options, "guard");
   return async (request, ...rest) => {
     const url = new URL(request.url);
-    const gate = await getGate();
     const wrapped = { method: request.method, path: url.pathname, header: (name) => request.headers.get(name), original: request };
-    const outcome = await decide(gate, routes, identify, wrapped, options.unmatched);
+    const outcome = await authorize(wrapped);
     if (outcome.status !== 200) return Response.json(outcome.body, { status: outcome.status, headers: { "cache-control": "no-store" } });
     const context = rest[1] ?? {};
     return handler(request, ...rest.slice(0, 1), Object.assign(context, { rolegate: outcome }));

@@ -1,7 +1,6 @@
 // rolegate/node: the request guard as Connect/Express-style middleware, and a plain
 // `authorize(request)` for other frameworks (Fastify, Hono, raw node:http).
-import { compileRoutes, decide, identifier } from "./routes.js";
-import { typeError } from "./errors.js";
+import { requestGuard } from "./routes.js";
 
 function headerOf(request) {
   // node:http IncomingMessage (lowercase keys), or a WHATWG Request.
@@ -17,15 +16,10 @@ function headerOf(request) {
  * `{status, body}` to send. Options as in rolegate/edge's `guard`.
  */
 export function authorizer(options) {
-  if (options === null || typeof options !== "object") throw typeError("authorizer needs options with `gate` and `routes`");
-  const routes = compileRoutes(options.routes);
-  const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
-  const identify = identifier(getGate, { apiKey: options.apiKey, header: options.header, callback: options.identify });
-  return async (request) => {
-    const gate = await getGate();
+  const authorize = requestGuard(options, "authorizer");
+  return (request) => {
     const url = new URL(request.originalUrl ?? request.url, "http://localhost");
-    const wrapped = { method: request.method, path: url.pathname, header: headerOf(request), original: request };
-    return decide(gate, routes, identify, wrapped, options.unmatched);
+    return authorize({ method: request.method, path: url.pathname, header: headerOf(request), original: request });
   };
 }
 

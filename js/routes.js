@@ -31,7 +31,7 @@ function compilePath(pattern) {
 }
 
 /** Validates and compiles a route table. */
-export function compileRoutes(routes) {
+function compileRoutes(routes) {
   if (!Array.isArray(routes)) throw typeError("`routes` must be an array");
   return routes.map((route, i) => {
     const where = `routes[${i}]`;
@@ -60,7 +60,7 @@ function json(status, body) {
  * `{status: 200, subject, params, decision, route}` when allowed, or
  * `{status: 400 | 401 | 403, body}` otherwise (bodies name what is missing, nothing internal).
  */
-export async function decide(gate, routes, identify, request, unmatched = "deny") {
+async function decide(gate, routes, identify, request, unmatched = "deny") {
   let path;
   try {
     path = decodeURI(request.path);
@@ -82,26 +82,22 @@ export async function decide(gate, routes, identify, request, unmatched = "deny"
     return unmatched === "allow" ? { status: 200, subject: null, params: {}, decision: null, route: null } : json(403, { error: "forbidden", message: "no route allows this request" });
   }
 
-  const subject = await identify(request);
-  if (subject === null || subject === undefined || gate.subjectStatus(subject) === "unknown") {
-    return json(401, { error: "unauthenticated", message: "missing or unknown credentials" });
-  }
-  if (gate.subjectStatus(subject) !== "active") {
-    return json(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
-  }
+  const subject = await identify(request, gate);
+  const status = subject === null || subject === undefined ? "unknown" : gate.subjectStatus(subject);
+  if (status === "unknown") return json(401, { error: "unauthenticated", message: "missing or unknown credentials" });
+  if (status !== "active") return json(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
 
   const { scope } = found.r;
   const at = scope === null ? undefined : scope.fixed ?? (scope.param !== undefined ? found.params[scope.param] : request.header(scope.header) ?? undefined);
   if (scope !== null && (at === undefined || at === "")) return json(400, { error: "bad_request", message: "the request names no scope" });
   const { all, any } = found.r.needs;
   const list = all ?? any;
-  const missing = list.filter((p) => !gate.can(subject, p, at));
-  const allowed = all ? missing.length === 0 : missing.length < list.length;
+  const held = list.filter((p) => gate.can(subject, p, at));
+  const allowed = all ? held.length === list.length : held.length > 0;
   if (!allowed) {
-    return json(403, { error: "forbidden", missing: all ? missing : list, scope: at ?? null });
+    return json(403, { error: "forbidden", missing: list.filter((p) => !held.includes(p)), scope: at ?? null });
   }
-  const granted = list.find((p) => gate.can(subject, p, at));
-  return { status: 200, subject, params: found.params, decision: gate.explain(subject, granted, at), route: found.r.route };
+  return { status: 200, subject, params: found.params, decision: gate.explain(subject, held[0], at), route: found.r.route };
 }
 
 /**
@@ -109,12 +105,11 @@ export async function decide(gate, routes, identify, request, unmatched = "deny"
  * TOKEN, looked up by SHA-256 with WebCrypto), `header` (a subject id set by a trusted
  * upstream), `callback(request)`; tried in that order.
  */
-export function identifier(getGate, options) {
+function identifier(options) {
   const { apiKey = true, header, callback } = options;
   if (header !== undefined && typeof header !== "string") throw typeError("`header` must be a header name");
   if (callback !== undefined && typeof callback !== "function") throw typeError("`identify` must be a function");
-  return async (request) => {
-    const gate = await getGate();
+  return async (request, gate) => {
     const authorization = request.header("authorization");
     if (apiKey && authorization) {
       const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization);
@@ -129,4 +124,17 @@ export function identifier(getGate, options) {
     if (callback) return (await callback(request.original)) ?? null;
     return null;
   };
+}
+
+/**
+ * The guard both layers share: validates `options` (`gate` or a function returning one,
+ * `routes`, `apiKey`, `header`, `identify`, `unmatched`) and returns
+ * `authorize({method, path, header(name), original})`, resolving as `decide` does.
+ */
+export function requestGuard(options, caller) {
+  if (options === null || typeof options !== "object") throw typeError(`${caller} needs options with \`gate\` and \`routes\``);
+  const routes = compileRoutes(options.routes);
+  const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
+  const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
+  return async (request) => decide(await getGate(), routes, identify, request, options.unmatched);
 }
