@@ -6,3 +6,4 @@ export const ready = init({ module_or_path: new URL("./engine_bg.wasm", import.m
 await ready;
 
 export * from "./gate.js";
+export { snapshotSource } from "./source.js";

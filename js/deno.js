@@ -4,4 +4,5 @@ import { initSync } from "./engine.js";
 initSync({ module: Deno.readFileSync(new URL("./engine_bg.wasm", import.meta.url)) });
 
 export * from "./gate.js";
+export { snapshotSource } from "./source.js";
 export const ready = Promise.resolve();

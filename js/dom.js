@@ -12,6 +12,7 @@
 //   [data-can-all]:not([data-rolegate]), [data-cannot]:not([data-rolegate]) { visibility: hidden; }
 
 import { typeError } from "./errors.js";
+import { etagFetcher } from "./snapshot-fetch.js";
 
 const SELECTOR = "[data-can],[data-can-any],[data-can-all],[data-cannot]";
 const ATTRIBUTES = ["data-can", "data-can-any", "data-can-all", "data-cannot", "data-scope", "data-mode"];
@@ -225,7 +226,7 @@ export function refresher(gate, url, options = {}) {
   if (typeof fetchImpl !== "function") throw typeError("option `fetch` must be a function");
 
   const events = new EventTarget();
-  let etag = null;
+  const next = etagFetcher(url, fetchImpl, { cache: "no-cache" });
   let timer = null;
   let stopped = false;
   let running = null;
@@ -236,12 +237,10 @@ export function refresher(gate, url, options = {}) {
 
   const once = async () => {
     try {
-      const response = await fetchImpl(url, { headers: etag ? { "if-none-match": etag } : {}, cache: "no-cache" });
-      if (response.status === 304) return false;
-      if (!response.ok) throw Object.assign(new Error(`snapshot fetch answered ${response.status}`), { code: "FETCH_FAILED" });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      gate.update(bytes);
-      etag = response.headers.get("etag");
+      const fetched = await next();
+      if (fetched === null) return false;
+      gate.update(fetched.bytes);
+      fetched.accept();
       emit("updated");
       return true;
     } catch (error) {

@@ -11,8 +11,11 @@ export type Route = {
 } & ({ permission: string } | { all: string[] } | { any: string[] });
 
 export interface GuardOptions {
-  /** The gate, or a (possibly async) function returning it: create it lazily in Workers. */
-  gate: Gate | (() => Gate | Promise<Gate>);
+  /**
+   * The gate, or a (possibly async) function of `(env, ctx)` returning it, such as a
+   * `snapshotSource(...)`: create it lazily in Workers. While it rejects, requests get 503.
+   */
+  gate: Gate | ((env?: any, ctx?: any) => Gate | Promise<Gate>);
   routes: Route[];
   /** Look up `Authorization: Bearer TOKEN` by SHA-256 (default true). */
   apiKey?: boolean;

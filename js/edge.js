@@ -6,8 +6,9 @@ import { typeError } from "./errors.js";
 /**
  * Wraps `handler(request, context)` so it only runs for allowed requests.
  *
- * Options: `gate` (a Gate, or a function returning one or a promise of one: create it
- * lazily, inside a handler, since time stands still at module scope in Workers),
+ * Options: `gate` (a Gate, or a function of `(env, ctx)` returning one or a promise of
+ * one, such as `snapshotSource(...)`: it must load lazily, inside a handler, since time
+ * stands still at module scope in Workers; 503 while none can be loaded),
  * `routes` (`[{method, path: "/projects/:project/roles", permission | all | any, scope:
  * {param} | {header} | {fixed}}]`), `apiKey` (default true: `Authorization: Bearer`),
  * `header` (a subject id set by a trusted upstream), `identify(request)` (a callback),
@@ -18,12 +19,13 @@ import { typeError } from "./errors.js";
 export function guard(handler, options) {
   if (typeof handler !== "function") throw typeError("guard needs the handler to protect");
   const authorize = requestGuard(options, "guard");
-  return async (request, ...rest) => {
+  return async (request, env, ctx) => {
     const url = new URL(request.url);
     const wrapped = { method: request.method, path: url.pathname, header: (name) => request.headers.get(name), original: request };
-    const outcome = await authorize(wrapped);
+    const outcome = await authorize(wrapped, env, ctx);
     if (outcome.status !== 200) return Response.json(outcome.body, { status: outcome.status, headers: { "cache-control": "no-store" } });
-    const context = rest[1] ?? {};
-    return handler(request, ...rest.slice(0, 1), Object.assign(context, { rolegate: outcome }));
+    const context = ctx ?? {};
+    context.rolegate = outcome;
+    return handler(request, env, context);
   };
 }

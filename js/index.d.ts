@@ -115,3 +115,32 @@ export declare class Gate extends EventTarget {
 
 /** Resolves when the engine is ready (already resolved in Node, workerd and Deno). */
 export declare const ready: Promise<void>;
+
+type SnapshotBytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Where a snapshot source reads from: exactly one of these. */
+export type SnapshotOrigin =
+  | { /** Bytes bundled with the code (a module or data binding): no refresh. */ snapshot: SnapshotBytes }
+  | { /** A KV-style getter, called again every `refresh` ms; identical bytes are skipped. */ get: (env?: any) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined> }
+  | { /** A URL revalidated with If-None-Match every `refresh` ms. */ url: string | URL; fetch?: typeof fetch };
+
+export type SnapshotSourceOptions = GateOptions &
+  SnapshotOrigin & {
+    /** Ms between refreshes (default 60000); checked on use, refreshed in the background. */
+    refresh?: number;
+    /** A refused or failed refresh (the current snapshot keeps serving). */
+    onError?: (error: Error & { code?: string }) => void;
+    onUpdate?: (gate: Gate) => void;
+  };
+
+export interface SnapshotSource {
+  /** The gate, loaded on first call (rejects while none can load) and refreshed when due. */
+  (env?: any, ctx?: { waitUntil?(promise: Promise<unknown>): void }): Promise<Gate>;
+  /** Fetches now; resolves to whether a new snapshot loaded. */
+  refresh(env?: any): Promise<boolean>;
+  /** The gate serving now, or null before the first load. */
+  current(): Gate | null;
+}
+
+/** A gate fed from a snapshot source and kept fresh: pass it as the guard's `gate`. */
+export declare function snapshotSource(options: SnapshotSourceOptions): SnapshotSource;

@@ -1,7 +1,7 @@
 // Types of rolegate/node (the middleware; the package's Node entry is "rolegate").
 import type { Allowed, GuardOptions } from "./edge.js";
 
-export type Denied = { status: 400 | 401 | 403; body: { error: string; message?: string; missing?: string[] } };
+export type Denied = { status: 400 | 401 | 403 | 503; body: { error: string; message?: string; missing?: string[] } };
 
 export interface NodeRequestLike {
   method: string;

@@ -8,12 +8,11 @@ import { typeError } from "./errors.js";
 const MAX_TOKEN_LENGTH = 512;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
 
-/** Compiles `/projects/:project/roles/:role` into a matcher returning params or null. */
+/** Compiles `/projects/:project/roles/:role` into a matcher of path segments returning params or null. */
 function compilePath(pattern) {
   if (typeof pattern !== "string" || !pattern.startsWith("/")) throw typeError(`a route path must start with "/": ${pattern}`);
   const parts = pattern.split("/").slice(1);
-  return (path) => {
-    const segments = path.split("/").slice(1);
+  return (segments) => {
     if (segments.length !== parts.length) return null;
     const params = {};
     for (let i = 0; i < parts.length; i++) {
@@ -69,10 +68,11 @@ async function decide(gate, routes, identify, request, unmatched = "deny") {
   }
   if (path.includes("\0") || path.length > 2048) return json(400, { error: "bad_request", message: "unacceptable path" });
   const method = request.method.toUpperCase();
+  const segments = path.split("/").slice(1);
   let found = null;
   for (const r of routes) {
     if (!r.methods.includes(method) && !r.methods.includes("*")) continue;
-    const params = r.match(path);
+    const params = r.match(segments);
     if (params) {
       found = { r, params };
       break;
@@ -97,7 +97,17 @@ async function decide(gate, routes, identify, request, unmatched = "deny") {
   if (!allowed) {
     return json(403, { error: "forbidden", missing: list.filter((p) => !held.includes(p)), scope: at ?? null });
   }
-  return { status: 200, subject, params: found.params, decision: gate.explain(subject, held[0], at), route: found.r.route };
+  // The decision (which role and grant allowed it) is worked out only when read.
+  let decision;
+  return {
+    status: 200,
+    subject,
+    params: found.params,
+    get decision() {
+      return (decision ??= gate.explain(subject, held[0], at));
+    },
+    route: found.r.route,
+  };
 }
 
 /**
@@ -127,14 +137,24 @@ function identifier(options) {
 }
 
 /**
- * The guard both layers share: validates `options` (`gate` or a function returning one,
- * `routes`, `apiKey`, `header`, `identify`, `unmatched`) and returns
- * `authorize({method, path, header(name), original})`, resolving as `decide` does.
+ * The guard both layers share: validates `options` (`gate`, or a function of `(env, ctx)`
+ * returning one, such as a `snapshotSource`; `routes`, `apiKey`, `header`, `identify`,
+ * `unmatched`) and returns `authorize({method, path, header(name), original}, env, ctx)`,
+ * resolving as `decide` does, or to 503 while no snapshot can be loaded.
  */
 export function requestGuard(options, caller) {
   if (options === null || typeof options !== "object") throw typeError(`${caller} needs options with \`gate\` and \`routes\``);
   const routes = compileRoutes(options.routes);
   const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
   const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
-  return async (request) => decide(await getGate(), routes, identify, request, options.unmatched);
+  return async (request, env, ctx) => {
+    let gate;
+    try {
+      gate = await getGate(env, ctx);
+    } catch {
+      // No snapshot could be loaded (the source reports why): deny, and say it is temporary.
+      return json(503, { error: "unavailable", message: "no role snapshot is loaded" });
+    }
+    return decide(gate, routes, identify, request, options.unmatched);
+  };
 }

@@ -6,4 +6,5 @@ import { initSync } from "./engine.js";
 initSync({ module: wasm });
 
 export * from "./gate.js";
+export { snapshotSource } from "./source.js";
 export const ready = Promise.resolve();

@@ -117,7 +117,10 @@ test("no forbidden control shows before the first pass", async () => {
     await route.continue();
   });
   await page.clock.setFixedTime(Date.parse(now));
-  await page.goto(`${origin}/?user=dave`, { waitUntil: "domcontentloaded" });
+  // Not waiting for DOMContentLoaded: whether it waits for the app's module (held on the
+  // snapshot) is up to the browser; the control only needs to be in the page.
+  await page.goto(`${origin}/?user=dave`, { waitUntil: "commit" });
+  await page.waitForSelector("#create-role", { state: "attached" });
   const before = await page.evaluate(() => getComputedStyle(document.getElementById("create-role")).visibility);
   release();
   await page.waitForFunction(() => window.rolegateConsole?.ready === true, null, { timeout: 30000 });

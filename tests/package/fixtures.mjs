@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the snapshots the package tests load, with the rolegate CLI:
 // acme and the generated tenants signed with key A (issued at their queries' time),
-// acme signed with key B (rotation), an older revision (rollback), a short-lived one
+// acme signed with key B (rotation, revisions 101 and 104), an older revision (rollback), a short-lived one
 // (expiry while serving), a slice, and acme without bob's grant (live re-gating). Writes target/package-tests/fixtures/.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -39,6 +39,8 @@ const withoutBob = JSON.parse(readFileSync(acme, "utf8"));
 withoutBob.subjects.find((s) => s.id === "bob").grants = [];
 writeFileSync(join(fixtures, "acme-without-bob.policy.json"), JSON.stringify(withoutBob));
 build(join(fixtures, "acme-without-bob.policy.json"), "acme-rev103-without-bob.snapshot", "--key", keyA, "--revision", "103", "--issued-at", "2026-11-01T00:00:00Z");
+// Signed with key B at a revision above every key-A snapshot: rotation after a refresh.
+build(acme, "acme-rev104-key-b.snapshot", "--key", keyB, "--revision", "104", "--issued-at", "2026-11-01T00:00:00Z");
 for (const name of ["small-1", "medium-1", "medium-2"]) {
   const now = JSON.parse(readFileSync(join(conformance, "generated", `${name}.queries.json`), "utf8")).now;
   build(join(conformance, "generated", `${name}.policy.json`), `${name}.snapshot`, "--key", keyA, "--revision", "1", "--issued-at", now);

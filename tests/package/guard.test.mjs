@@ -9,7 +9,7 @@ import { conformance, fixture, keys, project } from "./harness.mjs";
 
 const dir = project("guard");
 writeFileSync(join(dir, "entry.mjs"), 'export * from "rolegate"; export { guard } from "rolegate/edge"; export { authorizer } from "rolegate/node";\n');
-const { Gate, guard, authorizer } = await import(pathToFileURL(join(dir, "entry.mjs")).href);
+const { Gate, guard, authorizer, snapshotSource } = await import(pathToFileURL(join(dir, "entry.mjs")).href);
 
 const { now, queries } = JSON.parse(readFileSync(join(conformance, "acme.queries.json"), "utf8"));
 const answer = new Map(queries.map(([s, p, sc, expected]) => [`${s} ${p} ${sc}`, expected]));
@@ -78,4 +78,49 @@ test("the Node authorizer decides the same on node:http-style requests", async (
   assert.equal(decision.params.project, "shop");
   assert.equal((await authorize({ method: "POST", url: "/projects/internal/roles", headers: { "x-user": "bob" } })).status, 403);
   assert.equal((await authorize({ method: "GET", url: "/billing", headers: { authorization: "Bearer rg_live_old_0002" } })).status, 401);
+});
+
+test("a KV-style snapshot source loads lazily, refreshes when due, and answers 503 until it can load", async () => {
+  const store = { value: null, reads: 0 };
+  const env = { KV: { get: async () => (store.reads++, store.value) } };
+  const errors = [];
+  const waited = [];
+  const source = snapshotSource({ keys: keys(), get: (e) => e.KV.get("acme"), refresh: 0, onError: (e) => errors.push(e.code) });
+  const handle = guard(origin, { gate: source, routes: ROUTES, header: "x-user" });
+  const call = async (url, user, method = "GET") => (await handle(new Request(`http://edge.test${url}`, { method, headers: { "x-user": user } }), env, { waitUntil: (p) => waited.push(p) })).status;
+  const ask = (user) => call("/billing", user);
+  const bobCreatesRoles = () => call("/projects/shop/roles", "bob", "POST");
+
+  assert.equal(source.current(), null, "nothing loads before the first request");
+  assert.equal(await ask("alice"), 503, "no snapshot in KV yet");
+  store.value = fixture("acme.snapshot").buffer;
+  assert.equal(await ask("alice"), 200, "the next request loads it");
+  assert.equal(source.current().revision, 100);
+
+  // Due at every request (refresh: 0): identical bytes are skipped, refused ones reported.
+  await ask("alice");
+  await Promise.all(waited);
+  assert.equal(source.current().revision, 100);
+  store.value = fixture("acme-rev99.snapshot");
+  await ask("alice");
+  await Promise.all(waited);
+  assert.deepEqual(errors, ["ROLLBACK"]);
+  assert.equal(await bobCreatesRoles(), 200);
+  store.value = fixture("acme-rev103-without-bob.snapshot");
+  await ask("alice");
+  await Promise.all(waited);
+  assert.equal(source.current().revision, 103);
+  assert.equal(await bobCreatesRoles(), 403);
+  assert.ok(store.reads >= 5);
+});
+
+test("a bundled snapshot source never refreshes; bad source options are TypeErrors", async () => {
+  const source = snapshotSource({ keys: keys(), snapshot: fixture("acme.snapshot").buffer, refresh: 0 });
+  assert.equal((await source()).revision, 100);
+  assert.equal(await source.refresh(), false);
+  assert.throws(() => snapshotSource({ keys: keys() }), TypeError);
+  assert.throws(() => snapshotSource({ keys: keys(), snapshot: new Uint8Array(1), url: "http://x" }), TypeError);
+  assert.throws(() => snapshotSource({ keys: keys(), snapshot: "bytes" }), TypeError);
+  assert.throws(() => snapshotSource({ keys: keys(), url: "http://x", refresh: -1 }), TypeError);
+  await assert.rejects(snapshotSource({ keys: { other: keys()["acme-b"] }, snapshot: fixture("acme.snapshot") })(), { code: "UNKNOWN_KEY" });
 });

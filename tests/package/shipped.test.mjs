@@ -11,7 +11,7 @@ import { project, tools } from "./harness.mjs";
 const dir = project("shipped");
 
 const USAGE_ESM = `
-import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason } from "rolegate";
+import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason, snapshotSource, type SnapshotSource } from "rolegate";
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 import { guard } from "rolegate/edge";
 import { authorizer, middleware } from "rolegate/node";
@@ -59,6 +59,12 @@ void fetchHandler(new Request("http://x/projects/shop/roles"));
 const authorize = authorizer({ gate, routes: [{ path: "/billing", any: ["billing.portal", "billing.cancel"] }] });
 void authorize({ method: "GET", url: "/billing", headers: {} }).then((outcome) => outcome.status);
 void middleware({ gate, routes: [{ path: "/x", all: ["roles.view"] }] });
+const source: SnapshotSource = snapshotSource({ keys: { "acme-a": "x" }, url: "/snapshot", refresh: 5000, onError: (e) => console.warn(e.code) });
+void guard(async () => new Response(""), { gate: source, routes: [{ path: "/x", permission: "roles.view" }] });
+void snapshotSource({ keys: { "acme-a": "x" }, get: async (env: { KV: { get(k: string): Promise<ArrayBuffer | null> } }) => env.KV.get("acme") });
+void source.refresh().then((loaded: boolean) => source.current()?.revision);
+// @ts-expect-error a source needs snapshot, get or url
+snapshotSource({ keys: { "acme-a": "x" } });
 // @ts-expect-error a route names the permissions it needs
 guard(async () => new Response(""), { gate, routes: [{ path: "/x" }] });
 // @ts-expect-error only hide, disable or remove
