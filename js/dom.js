@@ -11,8 +11,18 @@
 //   [data-can]:not([data-rolegate]), [data-can-any]:not([data-rolegate]),
 //   [data-can-all]:not([data-rolegate]), [data-cannot]:not([data-rolegate]) { visibility: hidden; }
 
-import { typeError } from "./errors.js";
+import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
+
+/** Throws a TypeError unless `gate` has `method` (reading it may not throw either). */
+function checkGate(gate, method, caller) {
+  try {
+    if (gate !== null && typeof gate === "object" && typeof gate[method] === "function") return;
+  } catch {
+    // A Proxy or getter that throws is no gate.
+  }
+  throw typeError(`${caller} needs a Gate as its first argument`);
+}
 
 const SELECTOR = "[data-can],[data-can-any],[data-can-all],[data-cannot]";
 const ATTRIBUTES = ["data-can", "data-can-any", "data-can-all", "data-cannot", "data-scope", "data-mode"];
@@ -32,10 +42,8 @@ function names(value) {
  * (`hide` | `disable` | `remove`, default `hide`), `watch` (default true).
  */
 export function gateElements(gate, options) {
-  if (gate === null || typeof gate !== "object" || typeof gate.can !== "function") {
-    throw typeError("gateElements needs a Gate as its first argument");
-  }
-  if (options === null || typeof options !== "object") throw typeError("options must be an object with at least `subject`");
+  checkGate(gate, "can", "gateElements");
+  options = readOptions(options, ["subject", "scope", "root", "mode", "watch"], "gateElements' options (at least `subject`)");
   let { subject, scope } = options;
   if (typeof subject !== "string") throw typeError("option `subject` must be a string");
   if (scope !== undefined && scope !== null && typeof scope !== "string") throw typeError("option `scope` must be a string");
@@ -187,9 +195,7 @@ export function gateElements(gate, options) {
  * `gate.can(...)` while rendering.
  */
 export function gateStore(gate) {
-  if (gate === null || typeof gate !== "object" || typeof gate.addEventListener !== "function") {
-    throw typeError("gateStore needs a Gate");
-  }
+  checkGate(gate, "addEventListener", "gateStore");
   let version = 0;
   const listeners = new Set();
   const bump = () => {
@@ -216,10 +222,9 @@ export function gateStore(gate) {
  * arrives). `stop()` ends polling.
  */
 export function refresher(gate, url, options = {}) {
-  if (gate === null || typeof gate !== "object" || typeof gate.update !== "function") {
-    throw typeError("refresher needs a Gate as its first argument");
-  }
+  checkGate(gate, "update", "refresher");
   if (typeof url !== "string" && !(url instanceof URL)) throw typeError("url must be a string or a URL");
+  options = readOptions(options, ["interval", "fetch"], "refresher's options");
   const interval = options.interval ?? 60000;
   if (typeof interval !== "number" || !(interval > 0)) throw typeError("option `interval` must be a positive number of ms");
   const fetchImpl = options.fetch ?? globalThis.fetch;

@@ -1,7 +1,8 @@
 // The public API of the rolegate package, the same in every runtime. The entry files
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate } from "./engine.js";
-import { typeError } from "./errors.js";
+import { plainBytes } from "./bytes.js";
+import { describe, typeError } from "./errors.js";
 
 /** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
 const MAX_CACHED_SETS = 50000;
@@ -16,10 +17,25 @@ function checkScope(scope) {
   }
 }
 
-function describe(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
+const OPTION_NAMES = ["clock", "tenant", "subject", "minRevision", "maxBytes", "clockSkew", "expiryGrace"];
+
+/** Copies the engine's options into plain data, so a throwing getter or Proxy is a TypeError here. */
+function plainOptions(options) {
+  try {
+    const keys = options.keys;
+    let pairs = keys;
+    if (keys instanceof Map) pairs = [...keys];
+    else if (Array.isArray(keys)) pairs = [...keys].map((pair) => (Array.isArray(pair) ? [...pair] : pair));
+    else if (keys !== null && typeof keys === "object") pairs = Object.entries(keys);
+    if (Array.isArray(pairs)) {
+      pairs = pairs.map((pair) => (Array.isArray(pair) && pair.length === 2 && ArrayBuffer.isView(pair[1]) ? [pair[0], plainBytes(pair[1], `key ${String(pair[0])}`)] : pair));
+    }
+    const copy = { keys: pairs };
+    for (const name of OPTION_NAMES) copy[name] = options[name];
+    return copy;
+  } catch (error) {
+    throw error instanceof TypeError ? error : typeError(`the options could not be read: ${error?.message ?? error}`);
+  }
 }
 
 /** Whether `error` is an error thrown by rolegate for bad or refused input. */
@@ -206,9 +222,10 @@ export class Gate extends EventTarget {
     if (options === null || typeof options !== "object") {
       throw typeError("options must be an object with at least `keys`");
     }
-    const clock = options.clock ?? Date.now;
+    const plain = plainOptions(options);
+    const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
-    this.#core = new Core(new WasmGate(bytes, options, readClock(clock)), clock, this);
+    this.#core = new Core(new WasmGate(plainBytes(bytes), plain, readClock(clock)), clock, this);
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */
@@ -271,7 +288,7 @@ export class Gate extends EventTarget {
    * tenant, a lower revision, expired, ...) throws and the current one keeps serving.
    */
   update(bytes) {
-    this.#core.wasm.update(bytes, this.#core.now());
+    this.#core.wasm.update(plainBytes(bytes), this.#core.now());
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
   }
@@ -291,7 +308,7 @@ export class Gate extends EventTarget {
   /** The API-key subject for a token's SHA-256 (32 bytes, e.g. from WebCrypto), or null. */
   subjectForTokenHash(hash) {
     if (!(hash instanceof Uint8Array)) throw typeError(`a token hash must be a Uint8Array, got ${describe(hash)}`);
-    return this.#core.wasm.subjectForTokenHash(hash) ?? null;
+    return this.#core.wasm.subjectForTokenHash(plainBytes(hash, "a token hash")) ?? null;
   }
 
   get tenant() {

@@ -3,7 +3,7 @@
 // caller needs and where the scope comes from; a caller is found by API key, a trusted
 // upstream header or a callback; the answer is allow, 401 or 403.
 
-import { typeError } from "./errors.js";
+import { readOptions, typeError } from "./errors.js";
 
 const MAX_TOKEN_LENGTH = 512;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
@@ -29,14 +29,22 @@ function compilePath(pattern) {
   };
 }
 
-/** Validates and compiles a route table. */
+/** Validates and compiles a route table; whatever throws while reading it is a TypeError. */
 function compileRoutes(routes) {
+  try {
+    return compileEach(routes);
+  } catch (error) {
+    throw error instanceof TypeError ? error : typeError(`\`routes\` could not be read: ${error?.message ?? error}`);
+  }
+}
+
+function compileEach(routes) {
   if (!Array.isArray(routes)) throw typeError("`routes` must be an array");
   return routes.map((route, i) => {
     const where = `routes[${i}]`;
     if (route === null || typeof route !== "object") throw typeError(`${where} must be an object`);
-    const methods = [route.method ?? "*"].flat().map((m) => String(m).toUpperCase());
-    for (const m of methods) if (!METHODS.has(m)) throw typeError(`${where}: unknown method ${m}`);
+    const methods = [route.method ?? "*"].flat().map((m) => (typeof m === "string" ? m.toUpperCase() : m));
+    for (const m of methods) if (!METHODS.has(m)) throw typeError(`${where}: unknown method ${String(m)}`);
     const needs = route.permission !== undefined ? { all: [route.permission] } : route.all !== undefined ? { all: route.all } : { any: route.any };
     const list = needs.all ?? needs.any;
     if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== "string")) {
@@ -143,7 +151,7 @@ function identifier(options) {
  * resolving as `decide` does, or to 503 while no snapshot can be loaded.
  */
 export function requestGuard(options, caller) {
-  if (options === null || typeof options !== "object") throw typeError(`${caller} needs options with \`gate\` and \`routes\``);
+  options = readOptions(options, ["gate", "routes", "apiKey", "header", "identify", "unmatched"], `${caller}'s options (\`gate\`, \`routes\`, ...)`);
   const routes = compileRoutes(options.routes);
   const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
   const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });

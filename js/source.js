@@ -2,15 +2,9 @@
 // bytes bundled with the code (a module or data binding), a KV-style getter, or a URL
 // revalidated with its ETag.
 import { Gate } from "./gate.js";
-import { typeError } from "./errors.js";
+import { plainBytes } from "./bytes.js";
+import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
-
-function toBytes(value) {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw typeError("a snapshot source must give a Uint8Array or an ArrayBuffer");
-}
 
 function sameBytes(a, b) {
   return a !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -21,7 +15,7 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
   const given = [snapshot, get, url].filter((x) => x !== undefined).length;
   if (given !== 1) throw typeError("a snapshot source needs exactly one of `snapshot`, `get` and `url`");
   if (snapshot !== undefined) {
-    const bytes = toBytes(snapshot);
+    const bytes = plainBytes(snapshot);
     return { refreshable: false, pull: () => ({ bytes, accept() {} }) };
   }
   if (get !== undefined) {
@@ -32,7 +26,7 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
       pull: async (env) => {
         const value = await get(env);
         if (value === null || value === undefined) throw Object.assign(new Error("the snapshot getter found no snapshot"), { code: "NOT_FOUND" });
-        const bytes = toBytes(value);
+        const bytes = plainBytes(value);
         return sameBytes(last, bytes) ? null : { bytes, accept: () => (last = bytes) };
       },
     };
@@ -54,8 +48,8 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
  * `onError(error)`, `onUpdate(gate)`, and the Gate options (`keys`, `tenant`, ...).
  */
 export function snapshotSource(options) {
-  if (options === null || typeof options !== "object") throw typeError("snapshotSource needs options with `keys` and a source");
-  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, ...gateOptions } = options;
+  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "keys", "clock", "tenant", "subject", "minRevision", "maxBytes", "clockSkew", "expiryGrace"];
+  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, ...gateOptions } = readOptions(options, names, "snapshotSource's options");
   if (typeof refresh !== "number" || !(refresh >= 0)) throw typeError("option `refresh` must be a number of ms");
   if (typeof onError !== "function" || typeof onUpdate !== "function") throw typeError("`onError` and `onUpdate` must be functions");
   const { refreshable, pull } = puller({ snapshot, get, url, fetch });

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what rolegate's build, demo and tests need on a fresh machine: the wasm
 # target, the pinned wasm-bindgen CLI, npm tools (wasm-opt, TypeScript, workerd, Deno,
-# Playwright) and Debian's Chromium with its driver. Every step is skipped when it is
-# already done, so running it again is cheap.
+# Playwright), Debian's Chromium with its driver, and nightly + cargo-fuzz for fuzzing.
+# Every step is skipped when it is already done, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen pin in Cargo.toml
+CARGO_FUZZ_VERSION=0.13.2
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -57,6 +58,18 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   echo "install Chromium and ChromeDriver (Debian: apt-get install chromium chromium-driver) and run this again" >&2
   exit 1
+fi
+
+step "nightly toolchain and cargo-fuzz $CARGO_FUZZ_VERSION (fuzzing)"
+if rustup toolchain list | grep -q '^nightly'; then
+  echo "nightly: already installed"
+else
+  rustup toolchain install nightly --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+  echo "cargo-fuzz: already installed"
+else
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 
 step "crates"

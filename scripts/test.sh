@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole test suite: formatting, lints, the native
 # tests (conformance vectors, golden fixtures, tampering, the CLI), the wasm bindings in
-# Node and headless Chromium, and the packed npm tarball in Node (ESM and CommonJS),
-# workerd, Deno, Chromium and tsc. CI runs exactly this (.ci/run).
+# Node and headless Chromium, the packed npm tarball in Node (ESM and CommonJS), workerd,
+# Deno, Chromium and tsc, the example services over HTTP, and a short fuzzing pass. CI
+# runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -34,3 +35,6 @@ step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, De
 node pkg-config/build.mjs --pack
 node tests/package/fixtures.mjs
 node --test tests/package/*.test.mjs
+
+step "fuzzing: a short pass of every target (scripts/fuzz.sh SECONDS runs longer)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"

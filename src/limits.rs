@@ -7,6 +7,8 @@ use crate::snapshot::Payload;
 
 /// Default cap on snapshot bytes accepted by a loader (configurable per load).
 pub const DEFAULT_MAX_SNAPSHOT_BYTES: usize = 32 << 20;
+/// Cap on a policy document's text (and on any file the CLI reads).
+pub const MAX_INPUT_BYTES: usize = 256 << 20;
 /// Permissions in a catalog.
 pub const MAX_PERMISSIONS: usize = 16_384;
 pub const MAX_ROLES: usize = 16_384;

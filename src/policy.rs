@@ -63,6 +63,12 @@ pub struct RoleDecl {
     pub extends: Vec<String>,
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// At least this many active subjects must hold the role (e.g. one admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_holders: Option<u32>,
+    /// At most this many active subjects may hold the role (e.g. one owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_holders: Option<u32>,
 }
 
 /// A user or API key and its grants.
@@ -98,6 +104,16 @@ fn active_default() -> bool {
 impl Policy {
     /// Parses a policy document, with the JSON path and line of any mistake in its shape.
     pub fn from_json(src: &str) -> Result<Policy> {
+        if src.len() > crate::limits::MAX_INPUT_BYTES {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the policy is {} bytes, over the cap of {}",
+                    src.len(),
+                    crate::limits::MAX_INPUT_BYTES
+                ),
+            ));
+        }
         let mut de = serde_json::Deserializer::from_str(src);
         let parsed: Result<Policy, _> = serde_path_to_error::deserialize(&mut de);
         let policy = parsed.map_err(|e| {
@@ -175,6 +191,12 @@ impl<'de> Deserialize<'de> for PermissionDecl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_oversize_document_is_refused_before_parsing() {
+        let src = " ".repeat(crate::limits::MAX_INPUT_BYTES + 1);
+        assert_eq!(Policy::from_json(&src).unwrap_err().code(), "TOO_LARGE");
+    }
 
     #[test]
     fn reads_the_reference_form() {

@@ -74,6 +74,8 @@ pub fn policy(subjects: usize) -> Policy {
         description: None,
         extends: extends.iter().map(|s| s.to_string()).collect(),
         permissions: permissions.iter().map(|s| s.to_string()).collect(),
+        min_holders: None,
+        max_holders: None,
     };
     let mut roles = vec![
         role("owner", &[], &["*"]),
@@ -99,6 +101,8 @@ pub fn policy(subjects: usize) -> Policy {
             description: None,
             extends: vec![],
             permissions: picks,
+            min_holders: None,
+            max_holders: None,
         });
     }
     let subjects = (0..subjects)

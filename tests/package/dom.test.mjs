@@ -213,3 +213,40 @@ test("stop restores the page; the refresher follows ETags and keeps the old snap
   assert.ok(served.etagHits >= 1);
   await page.close();
 });
+
+test("rolegate/dom and the Gate refuse hostile arguments in the browser with TypeErrors and keep serving", async () => {
+  const page = await open();
+  const result = await page.evaluate(() => {
+    const { t } = window;
+    const trap = new Proxy({}, { get: () => { throw new Error("trap"); } });
+    const hostile = [undefined, null, 42, "gate", Symbol("x"), trap, [], () => {}];
+    const calls = [
+      (x) => t.gateElements(x, { subject: "bob" }), (x) => t.gateElements(t.gate, x), (x) => t.gateElements(t.gate, { subject: x }),
+      (x) => t.gateElements(t.gate, { subject: "bob", mode: x === undefined ? "blur" : x }), (x) => t.gateStore(x),
+      (x) => t.refresher(x, "/live.snapshot"), (x) => t.refresher(t.gate, x), (x) => t.refresher(t.gate, "/x", x === undefined ? { interval: -1 } : x),
+      (x) => new t.Gate(x, { keys: t.keys }), (x) => new t.Gate(new Uint8Array(8), x), (x) => t.gate.update(x), (x) => t.gate.can(x, "roles.view"),
+    ];
+    const wrong = [];
+    let refused = 0;
+    for (const [i, call] of calls.entries()) {
+      for (const [j, bad] of hostile.entries()) {
+        // Valid after all: a string subject or URL, default mode or options, empty options.
+        const valid = (bad === "gate" && (i === 2 || i === 6)) || (bad === null && (i === 3 || i === 7)) || (Array.isArray(bad) && i === 7);
+        if (valid) continue;
+        try {
+          const made = call(bad);
+          made?.stop?.();
+          if (made !== false) wrong.push(`call ${i} with value ${j} returned`);
+        } catch (error) {
+          if (error instanceof TypeError && error.code === "INVALID_ARGUMENT") refused++;
+          else wrong.push(`call ${i} with value ${j}: ${error}`);
+        }
+      }
+    }
+    return { wrong, refused, serving: t.gate.can("alice", "billing.cancel") };
+  });
+  assert.deepEqual(result.wrong, []);
+  assert.ok(result.refused > 80, `${result.refused} refusals`);
+  assert.equal(result.serving, true);
+  await page.close();
+});

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use rolegate::limits::MAX_INPUT_BYTES;
 use rolegate::load::check_freshness;
 use rolegate::{
     BuildOptions, Engine, KeySet, LoadOptions, Payload, PublicKey, SigningKey, Timestamp,
@@ -11,11 +12,30 @@ use rolegate::{
 use crate::Trust;
 use crate::output::Failure;
 
+/// Refuses a file over `MAX_INPUT_BYTES` before reading it.
+fn check_size(path: &Path) -> Result<(), Failure> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Failure::io(path, &e))?
+        .len();
+    if len > MAX_INPUT_BYTES as u64 {
+        return Err(Failure::new(
+            "TOO_LARGE",
+            format!(
+                "`{}` is {len} bytes, over the cap of {MAX_INPUT_BYTES}",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
+    check_size(path)?;
     std::fs::read(path).map_err(|e| Failure::io(path, &e))
 }
 
 pub fn read_text(path: &Path) -> Result<String, Failure> {
+    check_size(path)?;
     std::fs::read_to_string(path).map_err(|e| Failure::io(path, &e))
 }
 
