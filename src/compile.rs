@@ -105,6 +105,7 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
     let tree = scope_tree(policy, &mut errors);
     let roles = roles(policy, &permissions, &mut errors);
     let subjects = subjects(policy, &roles, &tree, &mut errors);
+    holder_limits(policy, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -815,6 +816,62 @@ fn subjects(
         });
     }
     out
+}
+
+/// Checks each role's `min_holders` / `max_holders` against the active subjects granted
+/// it (on any scope, expiring or not), naming the holders.
+fn holder_limits(policy: &Policy, errors: &mut Vec<Error>) {
+    for (i, role) in policy.roles.iter().enumerate() {
+        if role.min_holders.is_none() && role.max_holders.is_none() {
+            continue;
+        }
+        let holders: Vec<&str> = policy
+            .subjects
+            .iter()
+            .filter(|s| s.active && s.grants.iter().any(|g| g.role == role.name))
+            .map(|s| s.id.as_str())
+            .collect();
+        let named = match holders.len() {
+            0 => "none does".to_string(),
+            1 => format!("1 does: {}", holders.join(", ")),
+            n => format!("{n} do: {}", holders.join(", ")),
+        };
+        let plural = |n: u32| if n == 1 { "" } else { "s" };
+        let limit = |path: &str, message: String| {
+            Error::new(ErrorKind::HolderLimit, message).at(format!("roles[{i}].{path}"))
+        };
+        match (role.min_holders, role.max_holders) {
+            (Some(min), Some(max)) if min > max => errors.push(limit(
+                "min_holders",
+                format!(
+                    "role `{}` needs at least {min} holders but allows at most {max}",
+                    role.name
+                ),
+            )),
+            (min, max) => {
+                if let Some(min) = min.filter(|&m| holders.len() < m as usize) {
+                    errors.push(limit(
+                        "min_holders",
+                        format!(
+                            "role `{}` needs at least {min} active holder{}, but {named}",
+                            role.name,
+                            plural(min)
+                        ),
+                    ));
+                }
+                if let Some(max) = max.filter(|&m| holders.len() > m as usize) {
+                    errors.push(limit(
+                        "max_holders",
+                        format!(
+                            "role `{}` allows at most {max} holder{}, but {named}",
+                            role.name,
+                            plural(max)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

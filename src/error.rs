@@ -75,6 +75,8 @@ pub enum ErrorKind {
     DuplicateToken,
     /// A timestamp is not RFC 3339.
     BadTimestamp,
+    /// A role has fewer holders than its `min_holders` or more than its `max_holders`.
+    HolderLimit,
 }
 
 impl ErrorKind {
@@ -115,6 +117,7 @@ impl ErrorKind {
             BadTokenHash => "BAD_TOKEN_HASH",
             DuplicateToken => "DUPLICATE_TOKEN",
             BadTimestamp => "BAD_TIMESTAMP",
+            HolderLimit => "HOLDER_LIMIT",
         }
     }
 
