@@ -1,14 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod compile;
 pub mod decision;
+pub mod diff;
 pub mod encoding;
 pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod keys;
 pub mod limits;
+pub mod lint;
 pub mod load;
 mod locate;
 mod name_index;

@@ -58,6 +58,15 @@ pub struct Role {
     pub permissions: Vec<u8>,
 }
 
+impl Role {
+    /// Whether the role (with its extensions) holds permission `id`.
+    pub fn holds(&self, id: usize) -> bool {
+        self.permissions
+            .get(id / 8)
+            .is_some_and(|byte| byte >> (id % 8) & 1 == 1)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SubjectKind {
     User,

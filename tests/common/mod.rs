@@ -7,6 +7,9 @@
     clippy::indexing_slicing
 )]
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 use std::path::PathBuf;
 
 use rolegate::{BuildOptions, Engine, KeySet, LoadOptions, SigningKey, compile_json, load, seal};

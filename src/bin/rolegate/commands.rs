@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::input::{open, read_bytes, read_text, signing_key, time_or_now};
 use crate::output::{Failure, print_json, set};
-use crate::{Command, Outcome, Query, test_cmd};
+use crate::{Command, Outcome, Query, admin, test_cmd};
 
 pub fn run(command: Command, json: bool) -> Outcome {
     match command {
@@ -46,6 +46,24 @@ pub fn run(command: Command, json: bool) -> Outcome {
             json,
         ),
         Command::Inspect { snapshot } => inspect(&snapshot, json),
+        Command::Matrix {
+            input,
+            format,
+            trust,
+        } => admin::matrix(&input, format, &trust),
+        Command::Diff { old, new, trust } => admin::diff_cmd(&old, &new, &trust, json),
+        Command::Typegen {
+            input,
+            scopes,
+            out,
+            trust,
+        } => admin::typegen(&input, scopes, out.as_deref(), &trust),
+        Command::Lint { policy } => admin::lint_cmd(&policy, json),
+        Command::Access {
+            input,
+            subject,
+            trust,
+        } => admin::access_cmd(&input, subject.as_deref(), &trust, json),
         Command::Verify { snapshot, trust } => {
             let now = trust.now()?;
             let keys = trust.keys()?;

@@ -81,6 +81,19 @@ impl Trust {
     }
 }
 
+/// The policy document at `path`, or None when it is a snapshot.
+pub fn policy_at(path: &Path) -> Result<Option<rolegate::Policy>, Failure> {
+    let bytes = read_bytes(path)?;
+    if !is_policy(&bytes) {
+        return Ok(None);
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::new("POLICY_SYNTAX", "the policy is not UTF-8"))?;
+    rolegate::Policy::from_json(&text)
+        .map(Some)
+        .map_err(|e| Failure::policy(vec![e], path))
+}
+
 /// Whether the bytes look like a JSON policy document rather than a snapshot.
 fn is_policy(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')

@@ -1,5 +1,6 @@
 //! `rolegate`: compile, sign, inspect, verify and query role snapshots.
 
+mod admin;
 mod commands;
 mod input;
 mod output;
@@ -99,6 +100,50 @@ enum Command {
         #[command(flatten)]
         trust: Trust,
     },
+    /// Roles × permissions, grouped by permission group, system roles marked.
+    Matrix {
+        /// A policy document (role descriptions included) or a snapshot.
+        input: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: MatrixFormat,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// What changed between two policies or snapshots: access gained and lost per
+    /// subject and scope, the catalog, roles; warns when a system role changed. Exit 0
+    /// when nothing changed, 1 when something did.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// TypeScript types of a policy's permission names (and scope ids) and a typed Gate.
+    Typegen {
+        /// A policy document or a snapshot.
+        input: PathBuf,
+        /// Also type scope ids (default: any string).
+        #[arg(long)]
+        scopes: bool,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// Best-practice warnings on a policy (exit 1 when there are any).
+    Lint { policy: PathBuf },
+    /// Per subject: tenant-wide, per scope (per project, ...) or mixed access, with the
+    /// roles on each scope.
+    Access {
+        /// A policy document or a snapshot.
+        input: PathBuf,
+        /// Only this subject.
+        #[arg(long)]
+        subject: Option<String>,
+        #[command(flatten)]
+        trust: Trust,
+    },
     /// Run expectation files (the conformance query form) against a policy, through
     /// compile, sign, verify and load; exit 1 on any mismatch.
     Test {
@@ -106,6 +151,13 @@ enum Command {
         #[arg(required = true)]
         expectations: Vec<PathBuf>,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum MatrixFormat {
+    Text,
+    Md,
+    Html,
 }
 
 #[derive(Args, Debug)]
