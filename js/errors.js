@@ -15,16 +15,22 @@ export function describe(value) {
 }
 
 /**
+ * Runs `read()`, turning anything it throws that is not already a TypeError (a Proxy
+ * trap, a throwing getter or toString) into one: "`what` could not be read".
+ */
+export function readSafely(what, read) {
+  try {
+    return read();
+  } catch (error) {
+    throw error instanceof TypeError ? error : typeError(`${what} could not be read: ${error?.message ?? error}`);
+  }
+}
+
+/**
  * Copies `names` out of an options object, so a throwing getter or Proxy becomes a
  * TypeError here rather than an arbitrary exception later. `what` names the options.
  */
 export function readOptions(options, names, what) {
   if (options === null || typeof options !== "object") throw typeError(`${what} must be an object`);
-  const copy = {};
-  try {
-    for (const name of names) copy[name] = options[name];
-  } catch (error) {
-    throw typeError(`${what} could not be read: ${error?.message ?? error}`);
-  }
-  return copy;
+  return readSafely(what, () => Object.fromEntries(names.map((name) => [name, options[name]])));
 }

@@ -1,7 +1,7 @@
 // The public API of the rolegate package, the same in every runtime. The entry files
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate } from "./engine.js";
-import { plainBytes } from "./bytes.js";
+import { plainBytes, plainOptions } from "./plain.js";
 import { describe, typeError } from "./errors.js";
 
 /** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
@@ -14,27 +14,6 @@ function checkString(value, what) {
 function checkScope(scope) {
   if (scope !== undefined && scope !== null && typeof scope !== "string") {
     throw typeError(`scope must be a string, null or undefined, got ${describe(scope)}`);
-  }
-}
-
-const OPTION_NAMES = ["clock", "tenant", "subject", "minRevision", "maxBytes", "clockSkew", "expiryGrace"];
-
-/** Copies the engine's options into plain data, so a throwing getter or Proxy is a TypeError here. */
-function plainOptions(options) {
-  try {
-    const keys = options.keys;
-    let pairs = keys;
-    if (keys instanceof Map) pairs = [...keys];
-    else if (Array.isArray(keys)) pairs = [...keys].map((pair) => (Array.isArray(pair) ? [...pair] : pair));
-    else if (keys !== null && typeof keys === "object") pairs = Object.entries(keys);
-    if (Array.isArray(pairs)) {
-      pairs = pairs.map((pair) => (Array.isArray(pair) && pair.length === 2 && ArrayBuffer.isView(pair[1]) ? [pair[0], plainBytes(pair[1], `key ${String(pair[0])}`)] : pair));
-    }
-    const copy = { keys: pairs };
-    for (const name of OPTION_NAMES) copy[name] = options[name];
-    return copy;
-  } catch (error) {
-    throw error instanceof TypeError ? error : typeError(`the options could not be read: ${error?.message ?? error}`);
   }
 }
 
@@ -219,9 +198,6 @@ export class Gate extends EventTarget {
    */
   constructor(bytes, options) {
     super();
-    if (options === null || typeof options !== "object") {
-      throw typeError("options must be an object with at least `keys`");
-    }
     const plain = plainOptions(options);
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");

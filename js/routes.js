@@ -3,7 +3,7 @@
 // caller needs and where the scope comes from; a caller is found by API key, a trusted
 // upstream header or a callback; the answer is allow, 401 or 403.
 
-import { readOptions, typeError } from "./errors.js";
+import { readOptions, readSafely, typeError } from "./errors.js";
 
 const MAX_TOKEN_LENGTH = 512;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
@@ -31,11 +31,7 @@ function compilePath(pattern) {
 
 /** Validates and compiles a route table; whatever throws while reading it is a TypeError. */
 function compileRoutes(routes) {
-  try {
-    return compileEach(routes);
-  } catch (error) {
-    throw error instanceof TypeError ? error : typeError(`\`routes\` could not be read: ${error?.message ?? error}`);
-  }
+  return readSafely("`routes`", () => compileEach(routes));
 }
 
 function compileEach(routes) {

@@ -2,7 +2,7 @@
 // bytes bundled with the code (a module or data binding), a KV-style getter, or a URL
 // revalidated with its ETag.
 import { Gate } from "./gate.js";
-import { plainBytes } from "./bytes.js";
+import { plainBytes, plainOptions } from "./plain.js";
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
 
@@ -48,8 +48,9 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
  * `onError(error)`, `onUpdate(gate)`, and the Gate options (`keys`, `tenant`, ...).
  */
 export function snapshotSource(options) {
-  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "keys", "clock", "tenant", "subject", "minRevision", "maxBytes", "clockSkew", "expiryGrace"];
-  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, ...gateOptions } = readOptions(options, names, "snapshotSource's options");
+  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate"];
+  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {} } = readOptions(options, names, "snapshotSource's options");
+  const gateOptions = plainOptions(options);
   if (typeof refresh !== "number" || !(refresh >= 0)) throw typeError("option `refresh` must be a number of ms");
   if (typeof onError !== "function" || typeof onUpdate !== "function") throw typeError("`onError` and `onUpdate` must be functions");
   const { refreshable, pull } = puller({ snapshot, get, url, fetch });

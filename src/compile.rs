@@ -32,8 +32,15 @@ pub fn compile(policy: &Policy, options: &BuildOptions) -> Result<Payload> {
 
 /// Parses and compiles a policy document's text; errors carry their line.
 pub fn compile_json(src: &str, options: &BuildOptions) -> Result<Payload> {
+    compile_document(src, options).map(|(_, payload)| payload)
+}
+
+/// As [`compile_json`], keeping the parsed document too (for its descriptions and
+/// document paths, which the payload does not carry).
+pub fn compile_document(src: &str, options: &BuildOptions) -> Result<(Policy, Payload)> {
     let policy = Policy::from_json(src)?;
-    compile(&policy, options).map_err(|e| with_line(e, src))
+    let payload = compile(&policy, options).map_err(|e| with_line(e, src))?;
+    Ok((policy, payload))
 }
 
 /// Every mistake in a policy document's text, each located by path and line; empty

@@ -2,7 +2,7 @@
 //! before a new snapshot ships. Who gained or lost which permission on which scope, the
 //! catalog and the roles, with a warning when a system role changed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -131,25 +131,28 @@ pub fn diff(old: &Engine, new: &Engine, now: Timestamp) -> Diff {
 /// Per subject and scope, in the new snapshot's scope order (then the old one's).
 fn access_changes(old: &Engine, new: &Engine, now: Timestamp) -> Vec<AccessChange> {
     let (a, b) = (old.payload(), new.payload());
-    let mut subjects: Vec<&str> = b.subjects.iter().map(|s| s.id.as_str()).collect();
-    subjects.extend(
+    let in_new: HashSet<&str> = b.subjects.iter().map(|s| s.id.as_str()).collect();
+    let subjects = b.subjects.iter().chain(
         a.subjects
             .iter()
-            .map(|s| s.id.as_str())
-            .filter(|id| !b.subjects.iter().any(|s| s.id == *id)),
+            .filter(|s| !in_new.contains(s.id.as_str())),
     );
-    // Scopes with their parent (by id), new tree first; the root is None.
-    let mut scopes: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+    // Scopes (the root is None) with the position of their parent in this list, new tree
+    // first: both trees are in pre-order, so a parent always comes before its children.
+    let mut scopes: Vec<(Option<&str>, Option<usize>)> = Vec::new();
+    let mut position: HashMap<Option<&str>, usize> = HashMap::new();
     for p in [b, a] {
         for (i, s) in p.scopes.iter().enumerate() {
-            let id = if i == 0 { None } else { Some(s.id.as_str()) };
-            let parent = match usize::try_from(s.parent) {
-                Ok(j) if i != 0 && j != 0 => p.scopes.get(j).map(|ps| ps.id.as_str()),
-                _ => None,
-            };
-            if !scopes.iter().any(|(x, _)| *x == id) {
-                scopes.push((id, parent));
+            let id = (i != 0).then_some(s.id.as_str());
+            if position.contains_key(&id) {
+                continue;
             }
+            let parent = match usize::try_from(s.parent) {
+                Ok(j) if i != 0 && j != 0 => p.scopes.get(j).map(|ps| Some(ps.id.as_str())),
+                _ => (i != 0).then_some(None),
+            };
+            position.insert(id, scopes.len());
+            scopes.push((id, parent.and_then(|parent| position.get(&parent).copied())));
         }
     }
     let held = |e: &Engine, subject: &str, scope: Option<&str>| -> BTreeSet<String> {
@@ -160,26 +163,27 @@ fn access_changes(old: &Engine, new: &Engine, now: Timestamp) -> Vec<AccessChang
     };
     let mut out = Vec::new();
     for subject in subjects {
-        let change = |scope: Option<&str>| {
-            let (was, is) = (held(old, subject, scope), held(new, subject, scope));
-            let gained: Vec<String> = is.difference(&was).cloned().collect();
-            let lost: Vec<String> = was.difference(&is).cloned().collect();
-            (gained, lost)
-        };
+        let id = subject.id.as_str();
+        // Each scope's (gained, lost), computed once; a change its parent already shows is
+        // not repeated.
+        let mut changes: Vec<(Vec<String>, Vec<String>)> = Vec::with_capacity(scopes.len());
         for &(scope, parent) in &scopes {
-            let here = change(scope);
-            if here.0.is_empty() && here.1.is_empty() {
-                continue;
+            let (was, is) = (held(old, id, scope), held(new, id, scope));
+            let here = (
+                is.difference(&was).cloned().collect::<Vec<_>>(),
+                was.difference(&is).cloned().collect::<Vec<_>>(),
+            );
+            let inherited = parent.and_then(|p| changes.get(p)) == Some(&here);
+            let unchanged = here.0.is_empty() && here.1.is_empty();
+            if !unchanged && !inherited {
+                out.push(AccessChange {
+                    subject: id.to_string(),
+                    scope: scope.map(String::from),
+                    gained: here.0.clone(),
+                    lost: here.1.clone(),
+                });
             }
-            if scope.is_some() && change(parent) == here {
-                continue;
-            }
-            out.push(AccessChange {
-                subject: subject.to_string(),
-                scope: scope.map(String::from),
-                gained: here.0,
-                lost: here.1,
-            });
+            changes.push(here);
         }
     }
     out

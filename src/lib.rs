@@ -23,7 +23,7 @@ pub mod time;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use compile::{BuildOptions, compile, compile_json, diagnose};
+pub use compile::{BuildOptions, compile, compile_document, compile_json, diagnose};
 pub use decision::{Decision, Reason};
 pub use engine::{Engine, PermissionSet};
 pub use envelope::{Unverified, seal};

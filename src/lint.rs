@@ -35,8 +35,7 @@ pub fn lint_json(src: &str) -> crate::Result<Vec<Warning>> {
         issued_at: 0,
         expires_at: None,
     };
-    let payload = crate::compile_json(src, &options)?;
-    let policy = Policy::from_json(src)?;
+    let (policy, payload) = crate::compile_document(src, &options)?;
     let mut warnings = lint(&policy, &payload);
     for w in &mut warnings {
         w.line = crate::locate::line_of(src, &w.path);
@@ -49,16 +48,16 @@ struct View<'a> {
 }
 
 impl View<'_> {
-    fn role_set(&self, name: &str) -> Option<Vec<u8>> {
+    /// A role's compiled permission bitset (one length for every role of a payload).
+    fn role_set(&self, name: &str) -> Option<&[u8]> {
         let role = self.payload.roles.iter().find(|r| r.name == name)?;
-        let n = self.payload.permissions.len();
-        Some((0..n).map(|i| u8::from(role.holds(i))).collect())
+        Some(&role.permissions)
     }
 
     /// Whether role `a` holds everything role `b` holds.
     fn covers_role(&self, a: &str, b: &str) -> bool {
         match (self.role_set(a), self.role_set(b)) {
-            (Some(a), Some(b)) => a.iter().zip(&b).all(|(x, y)| x >= y),
+            (Some(a), Some(b)) => a.iter().zip(b).all(|(x, y)| x & y == *y),
             _ => false,
         }
     }
@@ -100,16 +99,12 @@ impl View<'_> {
     }
 
     /// Admin-level: holds the whole catalog, or a system role named like an admin or owner.
-    fn admin_level(&self, role: &str) -> bool {
-        let all = self
-            .role_set(role)
-            .is_some_and(|s| s.iter().all(|&b| b == 1));
-        let system = self
-            .payload
-            .roles
-            .iter()
-            .any(|r| r.name == role && r.system);
-        all || (system && (role.contains("admin") || role.contains("owner")))
+    fn admin_level(&self, name: &str) -> bool {
+        let Some(role) = self.payload.roles.iter().find(|r| r.name == name) else {
+            return false;
+        };
+        let all = (0..self.payload.permissions.len()).all(|i| role.holds(i));
+        all || (role.system && (name.contains("admin") || name.contains("owner")))
     }
 }
 

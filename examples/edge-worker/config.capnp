@@ -27,7 +27,7 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/engine_bg.wasm", wasm = embed "node_modules/rolegate/engine_bg.wasm"),
     (name = "rolegate/gate.js", esModule = embed "node_modules/rolegate/gate.js"),
     (name = "rolegate/errors.js", esModule = embed "node_modules/rolegate/errors.js"),
-    (name = "rolegate/bytes.js", esModule = embed "node_modules/rolegate/bytes.js"),
+    (name = "rolegate/plain.js", esModule = embed "node_modules/rolegate/plain.js"),
     (name = "rolegate/source.js", esModule = embed "node_modules/rolegate/source.js"),
     (name = "rolegate/snapshot-fetch.js", esModule = embed "node_modules/rolegate/snapshot-fetch.js"),
     (name = "rolegate/edge.js", esModule = embed "node_modules/rolegate/edge.js"),

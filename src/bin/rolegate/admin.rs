@@ -12,7 +12,7 @@ use rolegate::time::format_rfc3339;
 use rolegate::{Engine, Payload, Policy};
 use serde_json::json;
 
-use crate::input::{open, policy_at, read_text};
+use crate::input::{open, open_document, read_text};
 use crate::output::{Failure, print_json, set};
 use crate::{MatrixFormat, Outcome, Trust};
 
@@ -62,8 +62,7 @@ fn escape(s: &str) -> String {
 }
 
 pub fn matrix(input: &Path, format: MatrixFormat, trust: &Trust) -> Outcome {
-    let (engine, _) = open(input, trust)?;
-    let policy = policy_at(input)?;
+    let (engine, policy, _) = open_document(input, trust)?;
     let p = engine.payload();
     let text = match format {
         MatrixFormat::Text => matrix_text(p),
@@ -165,6 +164,7 @@ fn matrix_md(p: &Payload, policy: Option<&Policy>) -> String {
 
 fn matrix_html(p: &Payload, policy: Option<&Policy>) -> String {
     let tenant = escape(&p.tenant);
+    let groups = grouped(p);
     let mut out = format!(
         r#"<!doctype html>
 <html lang="en">
@@ -202,7 +202,7 @@ fn matrix_html(p: &Payload, policy: Option<&Policy>) -> String {
 <div class="card"><table>
 <thead><tr><th class="perm">Permission</th>"#,
         p.permissions.len(),
-        grouped(p).len(),
+        groups.len(),
         p.roles.len()
     );
     for r in &p.roles {
@@ -221,7 +221,7 @@ fn matrix_html(p: &Payload, policy: Option<&Policy>) -> String {
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for (group, list) in grouped(p) {
+    for (group, list) in groups {
         let _ = writeln!(
             out,
             "<tr class=\"group\"><th colspan=\"{}\">{}</th></tr>",

@@ -5,8 +5,8 @@ use std::path::Path;
 use rolegate::limits::MAX_INPUT_BYTES;
 use rolegate::load::check_freshness;
 use rolegate::{
-    BuildOptions, Engine, KeySet, LoadOptions, Payload, PublicKey, SigningKey, Timestamp,
-    Unverified, compile_json, load,
+    BuildOptions, Engine, KeySet, LoadOptions, Payload, Policy, PublicKey, SigningKey, Timestamp,
+    Unverified, compile_document, load,
 };
 
 use crate::Trust;
@@ -81,19 +81,6 @@ impl Trust {
     }
 }
 
-/// The policy document at `path`, or None when it is a snapshot.
-pub fn policy_at(path: &Path) -> Result<Option<rolegate::Policy>, Failure> {
-    let bytes = read_bytes(path)?;
-    if !is_policy(&bytes) {
-        return Ok(None);
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::new("POLICY_SYNTAX", "the policy is not UTF-8"))?;
-    rolegate::Policy::from_json(&text)
-        .map(Some)
-        .map_err(|e| Failure::policy(vec![e], path))
-}
-
 /// Whether the bytes look like a JSON policy document rather than a snapshot.
 fn is_policy(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
@@ -102,12 +89,21 @@ fn is_policy(bytes: &[u8]) -> bool {
 /// Opens a snapshot (verified when keys are given) or compiles a policy document, for
 /// queries at the trust options' time.
 pub fn open(path: &Path, trust: &Trust) -> Result<(Engine, Timestamp), Failure> {
+    open_document(path, trust).map(|(engine, _, now)| (engine, now))
+}
+
+/// As [`open`], with the policy document itself when `path` is one (for what a
+/// snapshot does not carry: descriptions).
+pub fn open_document(
+    path: &Path,
+    trust: &Trust,
+) -> Result<(Engine, Option<Policy>, Timestamp), Failure> {
     let now = trust.now()?;
     let bytes = read_bytes(path)?;
     if is_policy(&bytes) {
         let text = String::from_utf8(bytes)
             .map_err(|_| Failure::new("POLICY_SYNTAX", "the policy is not UTF-8"))?;
-        let payload = compile_json(
+        let (policy, payload) = compile_document(
             &text,
             &BuildOptions {
                 revision: 0,
@@ -116,12 +112,12 @@ pub fn open(path: &Path, trust: &Trust) -> Result<(Engine, Timestamp), Failure> 
             },
         )
         .map_err(|e| Failure::policy(vec![e], path))?;
-        return Ok((Engine::from_payload(payload)?, now));
+        return Ok((Engine::from_payload(payload)?, Some(policy), now));
     }
     let keys = trust.keys()?;
     let options = trust.options(now);
     if !keys.is_empty() {
-        return Ok((load(&bytes, &keys, &options)?, now));
+        return Ok((load(&bytes, &keys, &options)?, None, now));
     }
     eprintln!(
         "warning: `{}` is not verified: pass --public-key KEY_ID=BASE64 or --key FILE to check its signature",
@@ -129,5 +125,5 @@ pub fn open(path: &Path, trust: &Trust) -> Result<(Engine, Timestamp), Failure> 
     );
     let payload = Payload::from_bytes(Unverified::parse(&bytes)?.payload_unverified())?;
     check_freshness(&payload, &options)?;
-    Ok((Engine::from_payload(payload)?, now))
+    Ok((Engine::from_payload(payload)?, None, now))
 }
