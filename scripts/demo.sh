@@ -41,9 +41,5 @@ node pkg-config/build.mjs | tail -1
 node examples/node-quickstart/index.mjs "$work/acme.snapshot" "$public"
 
 printf '\n== the conformance expectations, through compile, sign, verify and load\n'
-conformance=../shared/conformance
-if [ -d "$conformance" ]; then
-  run test "$policy" "$conformance/acme.queries.json" "$conformance/acme-later.queries.json" "$conformance/acme.tokens.json"
-else
-  echo "(../shared/conformance not found; skipped)"
-fi
+conformance=tests/conformance
+run test "$policy" "$conformance/acme.queries.json" "$conformance/acme-later.queries.json" "$conformance/acme.tokens.json"

@@ -16,7 +16,7 @@ seed() { # target, files...
   return 0
 }
 seed snapshot tests/fixtures/*.snapshot fuzz/regressions/snapshot/*
-seed policy examples/policies/*.json ../shared/conformance/*.policy.json fuzz/regressions/policy/*
+seed policy examples/policies/*.json tests/conformance/*.policy.json tests/conformance/generated/*.policy.json fuzz/regressions/policy/*
 seed roundtrip fuzz/regressions/roundtrip/*
 
 cd fuzz

@@ -1,4 +1,4 @@
-//! Every conformance vector in `../shared/conformance`, through the full path:
+//! Every conformance vector in `tests/conformance`, through the full path:
 //! compile, sign, verify, load, check.
 #![allow(
     clippy::unwrap_used,

@@ -30,9 +30,7 @@ use serde_json::Value;
 const TENANTS: [&str; 3] = ["small-1", "medium-1", "medium-2"];
 
 fn conformance() -> PathBuf {
-    std::env::var_os("ROLEGATE_CONFORMANCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
 struct Tenant {

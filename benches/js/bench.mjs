@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const conformance = process.env.ROLEGATE_CONFORMANCE ?? join(root, "..", "shared", "conformance");
+const conformance = join(root, "tests", "conformance");
 const out = join(root, "target", "bench-js");
 mkdirSync(out, { recursive: true });
 

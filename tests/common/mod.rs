@@ -15,17 +15,30 @@ use std::path::PathBuf;
 use rolegate::{BuildOptions, Engine, KeySet, LoadOptions, SigningKey, compile_json, load, seal};
 use serde_json::Value;
 
-/// `../shared/conformance`, or `$ROLEGATE_CONFORMANCE`.
+/// The project's conformance vectors, `tests/conformance`.
 pub fn conformance_dir() -> PathBuf {
-    let dir = std::env::var_os("ROLEGATE_CONFORMANCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
+}
+
+/// Query files of an extra folder of vectors named by `$ROLEGATE_EXTRA_CONFORMANCE`
+/// (same layout: `*.queries.json` beside the policies they name), if set.
+fn extra_query_files() -> Vec<PathBuf> {
+    let Some(dir) = std::env::var_os("ROLEGATE_EXTRA_CONFORMANCE").map(PathBuf::from) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = [dir.clone(), dir.join("generated")]
+        .iter()
+        .filter(|d| d.is_dir())
+        .flat_map(|d| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.to_string_lossy().ends_with(".queries.json"))
+        .collect();
     assert!(
-        dir.join("README.md").exists(),
-        "conformance vectors not found at {} (set ROLEGATE_CONFORMANCE)",
+        !files.is_empty(),
+        "no *.queries.json in ROLEGATE_EXTRA_CONFORMANCE={}",
         dir.display()
     );
-    dir
+    files.sort();
+    files
 }
 
 pub fn read(path: impl Into<PathBuf>) -> String {
@@ -51,6 +64,7 @@ pub fn query_files() -> Vec<PathBuf> {
         .collect();
     generated.sort();
     files.extend(generated);
+    files.extend(extra_query_files());
     files
 }
 

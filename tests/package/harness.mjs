@@ -12,7 +12,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const work = join(root, "target", "package-tests");
 export const fixtures = join(work, "fixtures");
 export const tools = join(root, "scripts", "tools", "node_modules");
-export const conformance = process.env.ROLEGATE_CONFORMANCE ?? join(root, "..", "shared", "conformance");
+export const conformance = join(root, "tests", "conformance");
 
 /** The tarball `node pkg-config/build.mjs --pack` made. */
 export function tarball() {

@@ -1,4 +1,4 @@
-//! A naive reference implementation of the semantics in ../shared/conformance/README.md,
+//! A naive reference implementation of the semantics in tests/conformance/README.md,
 //! written from the text and nothing else (no interning, no bitsets, no pre-order), and
 //! a generator of random valid policies driven by a byte string (so proptest can shrink
 //! it and a fuzzer can mutate it). Shared by tests/differential.rs and fuzz/.

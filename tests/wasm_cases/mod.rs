@@ -17,13 +17,11 @@ const ACME_SNAPSHOT: &[u8] = include_bytes!("../fixtures/acme.snapshot");
 const ACME_BOB: &[u8] = include_bytes!("../fixtures/acme-bob.snapshot");
 const TEST_KEY: &str = include_str!("../fixtures/test-signing-key.json");
 const ACME_POLICY: &str = include_str!("../../examples/policies/acme.json");
-const ACME_QUERIES: &str = include_str!("../../../shared/conformance/acme.queries.json");
-const ACME_LATER: &str = include_str!("../../../shared/conformance/acme-later.queries.json");
-const ACME_TOKENS: &str = include_str!("../../../shared/conformance/acme.tokens.json");
-const SMALL_POLICY: &str =
-    include_str!("../../../shared/conformance/generated/small-1.policy.json");
-const SMALL_QUERIES: &str =
-    include_str!("../../../shared/conformance/generated/small-1.queries.json");
+const ACME_QUERIES: &str = include_str!("../conformance/acme.queries.json");
+const ACME_LATER: &str = include_str!("../conformance/acme-later.queries.json");
+const ACME_TOKENS: &str = include_str!("../conformance/acme.tokens.json");
+const SMALL_POLICY: &str = include_str!("../conformance/generated/small-1.policy.json");
+const SMALL_QUERIES: &str = include_str!("../conformance/generated/small-1.queries.json");
 
 fn key() -> SigningKey {
     SigningKey::from_json(TEST_KEY).unwrap()
