@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// A tenant to generate: its file stem, seed and size.
+#[derive(Debug)]
 pub struct Shape {
     pub name: &'static str,
     pub seed: u64,

@@ -18,8 +18,9 @@ step "lints (clippy, warnings are errors; native and wasm)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --lib --quiet "${wasm[@]}" -- -D warnings
 
-step "the library builds without the CLI"
+step "each layer builds alone: engine + verifier without the compiler, then the compiler without the CLI"
 cargo build --lib --no-default-features --quiet
+cargo build --lib --no-default-features --features compiler --quiet
 
 step "benchmarks compile"
 cargo bench --no-run --quiet
@@ -29,7 +30,7 @@ cargo test --all-targets
 cargo test --doc
 
 step "wasm bindings in Node and headless Chromium (wasm-bindgen-test)"
-CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" cargo test "${wasm[@]}" --test wasm_node --test wasm_browser
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" cargo test "${wasm[@]}",compiler --test wasm_node --test wasm_browser
 
 step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, Deno, Chromium, rolegate/dom, tsc)"
 node pkg-config/build.mjs --pack

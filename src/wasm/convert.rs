@@ -4,8 +4,8 @@ use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::Error;
-use crate::keys::{KeySet, PublicKey};
-use crate::load::LoadOptions;
+use crate::snapshot::keys::{KeySet, PublicKey};
+use crate::snapshot::loader::LoadOptions;
 use crate::time::Timestamp;
 
 /// A JS `Error` named `RolegateError` with the error's stable `code`.

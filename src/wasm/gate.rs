@@ -5,10 +5,10 @@ use js_sys::Uint32Array;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, type_error};
-use crate::decision::Reason;
 use crate::engine::Engine;
-use crate::keys::KeySet;
-use crate::load::{LoadOptions, load};
+use crate::engine::decision::Reason;
+use crate::snapshot::keys::KeySet;
+use crate::snapshot::loader::{LoadOptions, load};
 
 #[wasm_bindgen]
 #[derive(Debug)]

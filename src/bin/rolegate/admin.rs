@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use rolegate::access::{Access, access};
-use rolegate::diff::diff;
-use rolegate::lint::lint_json;
+use rolegate::admin::access::{Access, access};
+use rolegate::admin::diff::diff;
+use rolegate::admin::lint::lint_json;
 use rolegate::time::format_rfc3339;
 use rolegate::{Engine, Payload, Policy};
 use serde_json::json;
@@ -290,7 +290,7 @@ fn signed(gained: &[String], lost: &[String]) -> String {
         .join(" ")
 }
 
-fn diff_text(d: &rolegate::diff::Diff) -> String {
+fn diff_text(d: &rolegate::admin::diff::Diff) -> String {
     let mut out = String::new();
     for w in &d.warnings {
         let _ = writeln!(out, "warning: {w}");

@@ -5,12 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use rolegate::time::{format_rfc3339, parse_duration};
-use rolegate::{
-    BuildOptions, Decision, Engine, Payload, Reason, SigningKey, Unverified, compile, diagnose,
-    seal,
-};
+use rolegate::{BuildOptions, Engine, Payload, SigningKey, Unverified, compile, diagnose, seal};
 use serde_json::{Value, json};
 
+use crate::decision_text::{decision_json, describe, hint, permission_names};
 use crate::input::{open, read_bytes, read_text, signing_key, time_or_now};
 use crate::output::{Failure, print_json, set};
 use crate::{Command, Outcome, Query, admin, test_cmd};
@@ -340,90 +338,6 @@ fn query(q: &Query, json: bool, explain: bool) -> Outcome {
         );
     }
     Ok(code)
-}
-
-fn permission_names(engine: &Engine) -> impl Iterator<Item = &str> {
-    engine.payload().permissions.iter().map(|p| p.name.as_str())
-}
-
-fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    rolegate::suggest::suggest(name, candidates)
-        .map(|b| format!(" (did you mean `{b}`?)"))
-        .unwrap_or_default()
-}
-
-/// A decision in words, naming what was unknown and suggesting a near name.
-pub fn describe(decision: &Decision<'_>, engine: &Engine, q: &Query) -> String {
-    let payload = engine.payload();
-    let verdict = if decision.allowed {
-        "allowed"
-    } else {
-        "denied"
-    };
-    let detail = match &decision.reason {
-        Reason::UnknownSubject => {
-            format!(
-                "unknown subject `{}`{}",
-                q.subject,
-                hint(&q.subject, payload.subjects.iter().map(|s| s.id.as_str()))
-            )
-        }
-        Reason::UnknownPermission => {
-            format!(
-                "unknown permission `{}`{}",
-                q.permission,
-                hint(&q.permission, permission_names(engine))
-            )
-        }
-        Reason::UnknownScope => {
-            let scope = q.scope.as_deref().unwrap_or("");
-            format!(
-                "unknown scope `{scope}`{}",
-                hint(scope, payload.scopes.iter().map(|s| s.id.as_str()))
-            )
-        }
-        Reason::InactiveSubject => format!("`{}` is deactivated or revoked", q.subject),
-        Reason::NoGrant => format!(
-            "no grant of `{}` gives `{}` on `{}`",
-            q.subject,
-            q.permission,
-            q.scope.as_deref().unwrap_or_else(|| engine
-                .payload()
-                .scopes
-                .first()
-                .map_or("", |s| s.id.as_str()))
-        ),
-        other => other.to_string(),
-    };
-    format!("{verdict}: {detail} (revision {})", decision.revision)
-}
-
-fn decision_json(decision: &Decision<'_>, engine: &Engine, q: &Query) -> Value {
-    let mut v = json!({
-        "allowed": decision.allowed,
-        "reason": decision.reason.code(),
-        "message": describe(decision, engine, q),
-        "revision": decision.revision,
-    });
-    if let Reason::Granted {
-        role,
-        scope,
-        expires_at,
-    } = &decision.reason
-    {
-        set(&mut v, "role", json!(role));
-        set(&mut v, "grant_scope", json!(scope));
-        set(
-            &mut v,
-            "grant_expires_at",
-            json!(expires_at.map(format_rfc3339)),
-        );
-    }
-    if let Reason::GrantExpired { role, scope, .. } = &decision.reason {
-        set(&mut v, "role", json!(role));
-        set(&mut v, "grant_scope", json!(scope));
-    }
-    v
 }
 
 fn payload_header_json(p: &Payload) -> Value {

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use rolegate::limits::MAX_INPUT_BYTES;
-use rolegate::load::check_freshness;
+use rolegate::policy::limits::MAX_INPUT_BYTES;
+use rolegate::snapshot::loader::check_freshness;
 use rolegate::{
     BuildOptions, Engine, KeySet, LoadOptions, Payload, Policy, PublicKey, SigningKey, Timestamp,
     Unverified, compile_document, load,

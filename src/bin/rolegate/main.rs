@@ -2,6 +2,7 @@
 
 mod admin;
 mod commands;
+mod decision_text;
 mod input;
 mod output;
 mod test_cmd;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::Outcome;
-use crate::commands::describe;
+use crate::decision_text::describe;
 use crate::input::read_text;
 use crate::output::{Failure, print_json};
 use crate::{Query, Trust};

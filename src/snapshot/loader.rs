@@ -2,11 +2,11 @@
 //! stale, foreign or rolled back. Each refusal has its own error code.
 
 use crate::engine::Engine;
-use crate::envelope::Unverified;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::KeySet;
-use crate::limits::DEFAULT_MAX_SNAPSHOT_BYTES;
-use crate::snapshot::Payload;
+use crate::snapshot::envelope::Unverified;
+use crate::snapshot::keys::KeySet;
+use crate::snapshot::limits::DEFAULT_MAX_SNAPSHOT_BYTES;
+use crate::snapshot::payload::Payload;
 use crate::time::{Timestamp, format_rfc3339};
 
 /// How far in the future a snapshot's issue time may be, by default (clock skew).

@@ -6,15 +6,17 @@
 
 use std::collections::HashMap;
 
+use super::limits::{self, MAX_SCOPE_DEPTH};
 use crate::encoding::hex_decode;
 use crate::error::{Error, ErrorKind, Result};
-use crate::limits::{self, MAX_SCOPE_DEPTH};
-use crate::names::{is_id, is_pattern, is_permission_name, pattern_matches, permission_name_hint};
-use crate::policy::{POLICY_FORMAT, Policy, with_line};
-use crate::snapshot::{
-    Grant, GrantScope, Payload, Permission, Role, Scope, Subject, SubjectKind, did_you_mean,
+use crate::policy::document::{POLICY_FORMAT, Policy, with_line};
+use crate::policy::names::{
+    is_id, is_pattern, is_permission_name, pattern_matches, permission_name_hint,
 };
-use crate::suggest::suggest;
+use crate::policy::suggest::{did_you_mean, suggest};
+use crate::snapshot::payload::{
+    Grant, GrantScope, Payload, Permission, Role, Scope, Subject, SubjectKind,
+};
 use crate::time::{Timestamp, parse_rfc3339};
 
 /// The header of the snapshot being built.

@@ -6,7 +6,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::locate;
+use crate::policy::locate;
 
 /// The `format` value of the one document form this build reads.
 pub const POLICY_FORMAT: &str = "rolegate.policy/1";
@@ -104,13 +104,13 @@ fn active_default() -> bool {
 impl Policy {
     /// Parses a policy document, with the JSON path and line of any mistake in its shape.
     pub fn from_json(src: &str) -> Result<Policy> {
-        if src.len() > crate::limits::MAX_INPUT_BYTES {
+        if src.len() > super::limits::MAX_INPUT_BYTES {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 format!(
                     "the policy is {} bytes, over the cap of {}",
                     src.len(),
-                    crate::limits::MAX_INPUT_BYTES
+                    super::limits::MAX_INPUT_BYTES
                 ),
             ));
         }
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn an_oversize_document_is_refused_before_parsing() {
-        let src = " ".repeat(crate::limits::MAX_INPUT_BYTES + 1);
+        let src = " ".repeat(crate::policy::limits::MAX_INPUT_BYTES + 1);
         assert_eq!(Policy::from_json(&src).unwrap_err().code(), "TOO_LARGE");
     }
 

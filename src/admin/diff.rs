@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::snapshot::{Payload, Role};
+use crate::snapshot::payload::{Payload, Role};
 use crate::time::Timestamp;
 
 /// A role present in both, with a different permission set or system flag.

@@ -6,11 +6,11 @@
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
-use crate::decision::{Decision, Reason};
+use crate::engine::decision::{Decision, Reason};
+use crate::engine::name_index::NameIndex;
 use crate::error::{Error, Result};
-use crate::limits;
-use crate::name_index::NameIndex;
-use crate::snapshot::{GrantScope, Payload, malformed};
+use crate::snapshot::limits;
+use crate::snapshot::payload::{GrantScope, Payload, malformed};
 use crate::time::Timestamp;
 
 /// A grant, resolved for checking.
@@ -86,7 +86,7 @@ impl Engine {
     /// Indexes a payload. The payload is checked for consistency (indices in range,
     /// unique names, a pre-order scope tree) so a bad one is an error, never a panic.
     ///
-    /// This does not verify anything: use [`crate::load`] for bytes from outside.
+    /// This does not verify anything: use [`crate::snapshot::loader`] for bytes from outside.
     pub fn from_payload(payload: Payload) -> Result<Engine> {
         limits::check_payload(&payload)?;
         let permission_ids = index_names(

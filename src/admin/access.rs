@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::snapshot::{GrantScope, Payload, SubjectKind};
+use crate::snapshot::payload::{GrantScope, Payload, SubjectKind};
 use crate::time::Timestamp;
 
 /// A subject's access level.

@@ -1,7 +1,7 @@
 //! Permission names, `*` patterns, and the limits on names.
 
 /// The longest name or id (permission, role, scope, subject, tenant), in bytes.
-pub const MAX_NAME_BYTES: usize = 256;
+pub use crate::snapshot::limits::MAX_NAME_BYTES;
 
 /// Whether `s` is a permission name: lowercase dotted words, `[a-z0-9_]+(\.[a-z0-9_]+)*`.
 pub fn is_permission_name(s: &str) -> bool {

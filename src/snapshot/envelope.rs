@@ -8,8 +8,8 @@
 //! envelope whose payload can only be decoded after [`Unverified::verify`].
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::{KeySet, SigningKey, is_key_id};
-use crate::snapshot::Payload;
+use crate::snapshot::keys::{KeySet, SigningKey, is_key_id};
+use crate::snapshot::payload::Payload;
 
 /// The first four bytes of every snapshot.
 pub const MAGIC: [u8; 4] = *b"RGSN";
@@ -134,7 +134,7 @@ impl<'a> Unverified<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::PublicKey;
+    use crate::snapshot::keys::PublicKey;
 
     fn payload() -> Payload {
         Payload {

@@ -1,23 +1,20 @@
-//! Caps on sizes and counts, checked before anything large is allocated or indexed.
-//! Snapshots and policies over a cap are refused with `LIMIT_EXCEEDED` (or `TOO_LARGE`
-//! for bytes).
+//! Caps on a snapshot's sizes and counts, checked before anything large is allocated or
+//! indexed. Snapshots over a cap are refused with `LIMIT_EXCEEDED` (or `TOO_LARGE` for
+//! bytes); the compiler holds policies to the same caps (`policy::limits`).
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::Payload;
+use crate::snapshot::payload::Payload;
 
 /// Default cap on snapshot bytes accepted by a loader (configurable per load).
 pub const DEFAULT_MAX_SNAPSHOT_BYTES: usize = 32 << 20;
-/// Cap on a policy document's text (and on any file the CLI reads).
-pub const MAX_INPUT_BYTES: usize = 256 << 20;
 /// Permissions in a catalog.
 pub const MAX_PERMISSIONS: usize = 16_384;
 pub const MAX_ROLES: usize = 16_384;
 pub const MAX_SCOPES: usize = 1_000_000;
-/// Depth of the scope tree (the root is depth 1).
-pub const MAX_SCOPE_DEPTH: usize = 64;
 pub const MAX_SUBJECTS: usize = 10_000_000;
 pub const MAX_GRANTS_PER_SUBJECT: usize = 4_096;
-pub use crate::names::MAX_NAME_BYTES;
+/// Bytes in one name (tenant, permission, scope, role, subject).
+pub const MAX_NAME_BYTES: usize = 256;
 
 fn over(what: &str, count: usize, limit: usize) -> Error {
     Error::new(

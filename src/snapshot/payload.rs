@@ -1,6 +1,6 @@
 //! The snapshot payload: a compiled policy with every name interned once, role
 //! permissions as bitsets and scopes in pre-order. Encoded with postcard and carried,
-//! signed, inside an [`crate::envelope`].
+//! signed, inside an [`crate::snapshot::envelope`].
 
 use serde::{Deserialize, Serialize};
 
@@ -147,82 +147,10 @@ impl Payload {
             GrantScope::Scope(i) => self.scopes.get(i as usize).map_or("?", |s| s.id.as_str()),
         }
     }
-
-    /// Cuts the payload down to one subject: the catalog and scopes stay, only the roles
-    /// its grants use remain, and the header names the subject.
-    pub fn slice(&self, subject_id: &str) -> Result<Payload> {
-        let subject = self
-            .subjects
-            .iter()
-            .find(|s| s.id == subject_id)
-            .ok_or_else(|| {
-                let hint = crate::suggest::suggest(
-                    subject_id,
-                    self.subjects.iter().map(|s| s.id.as_str()),
-                );
-                Error::new(
-                    ErrorKind::UnknownSubject,
-                    format!(
-                        "cannot slice for unknown subject `{subject_id}`{}",
-                        did_you_mean(hint)
-                    ),
-                )
-            })?;
-        let mut remap: Vec<Option<u32>> = vec![None; self.roles.len()];
-        let mut roles = Vec::new();
-        let mut grants = Vec::with_capacity(subject.grants.len());
-        for grant in &subject.grants {
-            let slot = remap
-                .get_mut(grant.role as usize)
-                .ok_or_else(|| malformed("grant names a missing role"))?;
-            let role = match *slot {
-                Some(r) => r,
-                None => {
-                    let source = self
-                        .roles
-                        .get(grant.role as usize)
-                        .ok_or_else(|| malformed("grant names a missing role"))?;
-                    let r = u32::try_from(roles.len()).map_err(|_| malformed("too many roles"))?;
-                    roles.push(source.clone());
-                    *slot = Some(r);
-                    r
-                }
-            };
-            grants.push(Grant {
-                role,
-                ..grant.clone()
-            });
-        }
-        // Field by field, so slicing a large tenant per subject does not copy every subject.
-        Ok(Payload {
-            tenant: self.tenant.clone(),
-            revision: self.revision,
-            issued_at: self.issued_at,
-            expires_at: self.expires_at,
-            subject: Some(subject.id.clone()),
-            groups: self.groups.clone(),
-            kinds: self.kinds.clone(),
-            permissions: self.permissions.clone(),
-            scopes: self.scopes.clone(),
-            roles,
-            subjects: vec![Subject {
-                id: subject.id.clone(),
-                kind: subject.kind,
-                active: subject.active,
-                token_sha256: subject.token_sha256,
-                grants,
-            }],
-        })
-    }
 }
 
 pub(crate) fn malformed(what: &str) -> Error {
     Error::new(ErrorKind::Malformed, format!("malformed snapshot: {what}"))
-}
-
-pub(crate) fn did_you_mean(hint: Option<&str>) -> String {
-    hint.map(|h| format!(" (did you mean `{h}`?)"))
-        .unwrap_or_default()
 }
 
 /// Byte strings as postcard byte strings (a length and raw bytes), not sequences: the

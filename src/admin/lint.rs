@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use crate::policy::Policy;
-use crate::snapshot::Payload;
+use crate::policy::document::Policy;
+use crate::snapshot::payload::Payload;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
@@ -38,7 +38,7 @@ pub fn lint_json(src: &str) -> crate::Result<Vec<Warning>> {
     let (policy, payload) = crate::compile_document(src, &options)?;
     let mut warnings = lint(&policy, &payload);
     for w in &mut warnings {
-        w.line = crate::locate::line_of(src, &w.path);
+        w.line = crate::policy::line_of(src, &w.path);
     }
     Ok(warnings)
 }

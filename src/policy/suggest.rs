@@ -59,6 +59,12 @@ fn distance(a: &str, b: &str) -> usize {
     get(&d, a.len(), b.len())
 }
 
+/// ` (did you mean `NAME`?)` for a hint, or nothing.
+pub fn did_you_mean(hint: Option<&str>) -> String {
+    hint.map(|h| format!(" (did you mean `{h}`?)"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

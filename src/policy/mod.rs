@@ -1,0 +1,15 @@
+//! The policy layer: the document a control plane writes, the compiler that turns it into
+//! a snapshot payload, and what the compiler needs to explain a mistake (names,
+//! suggestions, lines, limits). Behind the `compiler` feature: engines never carry it.
+
+pub mod compile;
+pub mod document;
+pub mod limits;
+mod locate;
+pub mod names;
+mod slice;
+pub mod suggest;
+
+pub use compile::{BuildOptions, compile, compile_document, compile_json, diagnose};
+pub use document::{GrantDecl, PermissionDecl, Policy, RoleDecl, ScopeDecl, SubjectDecl};
+pub(crate) use locate::line_of;

@@ -1,0 +1,13 @@
+//! The snapshot layer: the postcard payload, the signed envelope around it, the keys that
+//! sign and verify it, and the loader that verifies bytes before decoding them.
+
+pub mod envelope;
+pub mod keys;
+pub mod limits;
+pub mod loader;
+pub mod payload;
+
+pub use envelope::{Unverified, seal};
+pub use keys::{KeySet, PublicKey, SigningKey};
+pub use loader::{LoadOptions, load};
+pub use payload::Payload;
