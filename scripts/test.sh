@@ -32,10 +32,16 @@ cargo test --doc
 step "wasm bindings in Node and headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" cargo test "${wasm[@]}",compiler --test wasm_node --test wasm_browser
 
-step "npm package: build, pack, and test as installed (Node ESM/CJS, workerd, Deno, Chromium, rolegate/dom, tsc)"
-node pkg-config/build.mjs --pack
+step "the README's quick start, block by block (builds the CLI and packs the npm package, as a user does)"
+node --test tests/package/readme.mjs
+
+step "npm package: test as installed (Node ESM/CJS, workerd, Deno, Chromium, rolegate/dom, tsc)"
 node tests/package/fixtures.mjs
 node --test tests/package/*.test.mjs
 
 step "fuzzing: a short pass of every target (scripts/fuzz.sh SECONDS runs longer)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
+step "the demo (scripts/demo.sh), which must end with every conformance expectation passing"
+bash scripts/demo.sh | tee target/demo.log | tail -3
+grep -Eq '^[0-9]+ passed, 0 failed$' target/demo.log

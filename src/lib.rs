@@ -22,3 +22,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use policy::{BuildOptions, Policy, compile, compile_document, compile_json, diagnose};
 pub use snapshot::{KeySet, LoadOptions, Payload, PublicKey, SigningKey, Unverified, load, seal};
 pub use time::Timestamp;
+
+/// The Rust examples of `docs/rust.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/rust.md")]
+struct RustDocs;

@@ -1,4 +1,4 @@
-//! The five seed systems (../shared/seeds) as example policies (examples/policies): each
+//! The five seed systems (docs/seeds) as example policies (examples/policies): each
 //! document's stated rules, asserted through compile, sign, verify and load.
 #![allow(
     clippy::unwrap_used,

@@ -1,4 +1,4 @@
-// rolegate/node in Express, Fastify and Hono, written as the README shows them, each
+// rolegate/node in Express, Fastify and Hono, written as docs/enforcement.md shows them, each
 // served on 127.0.0.1: an allowed request reaches the handler with the subject, a denied
 // one gets 403 naming the permission, a revoked key 401.
 import assert from "node:assert/strict";
