@@ -22,8 +22,20 @@ export interface GuardOptions {
   /** A header carrying the subject id, set by a trusted upstream authenticator. */
   header?: string;
   identify?: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
-  /** Requests no route matches: denied (403) by default. */
+  /**
+   * Requests no route matches: denied (403) by default. `"allow"` lets them through
+   * unchecked, which is unsafe in front of an origin that routes differently; the guard
+   * warns when it is configured.
+   */
   unmatched?: "deny" | "allow";
+  /** Literal path segments compared case-sensitively (default false, as Express). */
+  caseSensitive?: boolean;
+  /** `"ignore"` (default): `/roles/` is `/roles`; `"strict"`: it matches no route. */
+  trailingSlash?: "ignore" | "strict";
+  /** HEAD requests judged by GET routes (default true, as most frameworks serve them). */
+  headAsGet?: boolean;
+  /** A `%2F` inside a segment: `"refuse"` (default, 400) or `"keep"` (a literal `/` in the param). */
+  encodedSlash?: "refuse" | "keep";
 }
 
 export interface Allowed {

@@ -20,8 +20,12 @@ export function guard(handler, options) {
   if (typeof handler !== "function") throw typeError("guard needs the handler to protect");
   const authorize = requestGuard(options, "guard");
   return async (request, env, ctx) => {
+    // The runtime has already resolved dot segments and backslashes in `request.url`, and
+    // a forwarded `request` reaches the origin with exactly this path.
     const url = new URL(request.url);
-    const wrapped = { method: request.method, path: url.pathname, header: (name) => request.headers.get(name), original: request };
+    const header = (name) => request.headers.get(name);
+    const repeated = (name) => (header(name) ?? "").includes(", ");
+    const wrapped = { method: request.method, path: url.pathname, header, repeated, original: request };
     const outcome = await authorize(wrapped, env, ctx);
     if (outcome.status !== 200) return Response.json(outcome.body, { status: outcome.status, headers: { "cache-control": "no-store" } });
     const context = ctx ?? {};

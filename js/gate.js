@@ -22,10 +22,47 @@ export function isRolegateError(error) {
   return error instanceof Error && typeof error.code === "string";
 }
 
-/** The time in ms; anything but a number becomes NaN, which the engine treats as expired. */
+/** The time in ms; a throw or anything but a number becomes NaN, which denies (expired). */
 function readClock(clock) {
-  const t = clock.call(undefined);
+  let t;
+  try {
+    t = clock.call(undefined);
+  } catch {
+    return NaN;
+  }
   return typeof t === "number" ? t : NaN;
+}
+
+/**
+ * A name as the engine may see it. A string that is not valid Unicode (a lone surrogate)
+ * would reach the engine as U+FFFD and alias another name; it is unknown instead, spelled
+ * as a NUL, which no subject, permission or scope can be named.
+ */
+function valid(name) {
+  return typeof name !== "string" || name.isWellFormed() ? name : "\0";
+}
+
+/**
+ * Listeners of a gate's events, each run so that a throw stays inside it: Node ends the
+ * process on a throw from an EventTarget listener, and a refresh in the background must
+ * not stop a service. The error goes to `console.error`.
+ */
+const guarded = new WeakMap();
+
+function guardedListener(listener) {
+  if (typeof listener !== "function" && typeof listener?.handleEvent !== "function") return listener;
+  let wrapper = guarded.get(listener);
+  if (!wrapper) {
+    wrapper = function (event) {
+      try {
+        return typeof listener === "function" ? listener.call(this, event) : listener.handleEvent(event);
+      } catch (error) {
+        console.error(`rolegate: a \`${event.type}\` listener threw:`, error);
+      }
+    };
+    guarded.set(listener, wrapper);
+  }
+  return wrapper;
 }
 
 /** The state a gate and its bindings share: the wasm engine and the name → id maps. */
@@ -198,6 +235,12 @@ export class Gate extends EventTarget {
    */
   constructor(bytes, options) {
     super();
+    const add = this.addEventListener.bind(this);
+    const remove = this.removeEventListener.bind(this);
+    Object.defineProperties(this, {
+      addEventListener: { value: (type, listener, options) => add(type, guardedListener(listener), options) },
+      removeEventListener: { value: (type, listener, options) => remove(type, guardedListener(listener), options) },
+    });
     const plain = plainOptions(options);
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
@@ -214,7 +257,7 @@ export class Gate extends EventTarget {
     if (!core.live(now)) return false;
     const p = core.permissionIds.get(permission);
     if (p === undefined) return false;
-    const slot = core.slotFor(subject, scope ?? undefined, now);
+    const slot = core.slotFor(valid(subject), valid(scope) ?? undefined, now);
     return slot >= 0 && core.bit(slot, p);
   }
 
@@ -225,7 +268,7 @@ export class Gate extends EventTarget {
     checkScope(scope);
     const now = this.#core.now();
     this.#core.live(now);
-    return this.#core.wasm.explain(subject, permission, scope ?? undefined, now);
+    return this.#core.wasm.explain(valid(subject), valid(permission), valid(scope) ?? undefined, now);
   }
 
   /** The permissions `subject` holds on `scope`, in catalog order. */
@@ -234,7 +277,7 @@ export class Gate extends EventTarget {
     checkScope(scope);
     const now = this.#core.now();
     if (!this.#core.live(now)) return [];
-    return this.#core.wasm.permissions(subject, scope ?? undefined, now);
+    return this.#core.wasm.permissions(valid(subject), valid(scope) ?? undefined, now);
   }
 
   /** The subjects holding `permission` on `scope`. */
@@ -243,7 +286,7 @@ export class Gate extends EventTarget {
     checkScope(scope);
     const now = this.#core.now();
     if (!this.#core.live(now)) return [];
-    return this.#core.wasm.whoCan(permission, scope ?? undefined, now);
+    return this.#core.wasm.whoCan(valid(permission), valid(scope) ?? undefined, now);
   }
 
   /** The id of a permission for `Binding.canId`, or -1 when unknown. Ids change on update. */
@@ -256,7 +299,7 @@ export class Gate extends EventTarget {
   bind(subject, scope) {
     checkString(subject, "subject");
     checkScope(scope);
-    return new Binding(this.#core, subject, scope);
+    return new Binding(this.#core, valid(subject), valid(scope));
   }
 
   /**
@@ -272,13 +315,13 @@ export class Gate extends EventTarget {
   /** `"active"`, `"inactive"` (a deactivated user or revoked key) or `"unknown"`. */
   subjectStatus(subject) {
     checkString(subject, "subject");
-    return ["unknown", "inactive", "active"][this.#core.wasm.subjectStatus(subject) + 1];
+    return ["unknown", "inactive", "active"][this.#core.wasm.subjectStatus(valid(subject)) + 1];
   }
 
   /** The API-key subject whose token this is (looked up by SHA-256), or null. */
   subjectForToken(token) {
     checkString(token, "token");
-    return this.#core.wasm.subjectForToken(token) ?? null;
+    return this.#core.wasm.subjectForToken(valid(token)) ?? null;
   }
 
   /** The API-key subject for a token's SHA-256 (32 bytes, e.g. from WebCrypto), or null. */

@@ -1,45 +1,129 @@
-// rolegate/node: the request guard as Connect/Express-style middleware, and a plain
-// `authorize(request)` for other frameworks (Fastify, Hono, raw node:http).
-import { requestGuard } from "./routes.js";
+// rolegate/node: enforcement inside Node frameworks. The recommended way is per route,
+// inside the framework's own router, on the params the framework decoded, so the check
+// and the handler cannot disagree about the route or the scope: forExpress (also
+// Connect-style routers), forFastify (a preHandler) and forHono (route middleware).
+// `middleware()` / `authorizer()` judge a request against a route table instead (the
+// guard as router), for servers without a router of their own.
+import { requestGuard, requirements } from "./routes.js";
 
-function headerOf(request) {
-  // node:http IncomingMessage (lowercase keys), or a WHATWG Request.
-  if (typeof request.headers?.get === "function") return (name) => request.headers.get(name);
-  return (name) => {
-    const value = request.headers?.[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(", ") : (value ?? null);
+/** Header access for a node:http IncomingMessage (lowercase keys) or a WHATWG Request. */
+function headersOf(request) {
+  if (typeof request.headers?.get === "function") {
+    // Fetch joins a repeated header's values with ", ".
+    const get = (name) => request.headers.get(name);
+    return { header: get, repeated: (name) => (get(name) ?? "").includes(", ") };
+  }
+  return {
+    header: (name) => {
+      const value = request.headers?.[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(", ") : (value ?? null);
+    },
+    repeated: (name) => (request.headersDistinct?.[name.toLowerCase()]?.length ?? 1) > 1,
+  };
+}
+
+function wrap(request, path) {
+  return { method: request.method, path, ...headersOf(request), original: request };
+}
+
+function sendJson(res, outcome) {
+  res.statusCode = outcome.status;
+  res.setHeader("content-type", "application/json");
+  res.setHeader("cache-control", "no-store");
+  res.end(JSON.stringify(outcome.body));
+}
+
+/**
+ * Express / Connect: `const rolegate = forExpress({ gate, header })`, then
+ * `app.delete("/projects/:project", rolegate.require("projects.delete", { scope: "project" }), handler)`.
+ * Allowed requests get `req.rolegate = {subject, params, decision}`; others a JSON 4xx/503.
+ */
+export function forExpress(options) {
+  const require = requirements(options, "forExpress");
+  return {
+    require(spec, more) {
+      const check = require(spec, more);
+      return (req, res, next) => {
+        check(wrap(req, null), req.params).then((outcome) => {
+          if (outcome.status !== 200) return sendJson(res, outcome);
+          req.rolegate = outcome;
+          next();
+        }, next);
+      };
+    },
+  };
+}
+
+/**
+ * Fastify: `app.delete("/projects/:project", { preHandler: rolegate.require("projects.delete", { scope: "project" }) }, handler)`.
+ * Allowed requests get `request.rolegate`.
+ */
+export function forFastify(options) {
+  const require = requirements(options, "forFastify");
+  return {
+    require(spec, more) {
+      const check = require(spec, more);
+      return async (request, reply) => {
+        const outcome = await check(wrap(request.raw ?? request, null), request.params);
+        if (outcome.status !== 200) {
+          return reply.code(outcome.status).header("cache-control", "no-store").send(outcome.body);
+        }
+        request.rolegate = outcome;
+      };
+    },
+  };
+}
+
+/** Hono's execution context where there is one (Workers); its getter throws elsewhere. */
+function executionContext(c) {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Hono: `app.delete("/projects/:project", rolegate.require("projects.delete", { scope: "project" }), handler)`.
+ * Allowed requests get `c.get("rolegate")`.
+ */
+export function forHono(options) {
+  const require = requirements(options, "forHono");
+  return {
+    require(spec, more) {
+      const check = require(spec, more);
+      return async (c, next) => {
+        const outcome = await check(wrap(c.req.raw, null), c.req.param(), c.env, executionContext(c));
+        if (outcome.status !== 200) return c.json(outcome.body, outcome.status, { "cache-control": "no-store" });
+        c.set("rolegate", outcome);
+        await next();
+      };
+    },
   };
 }
 
 /**
  * `authorize(request)` resolves to `{status: 200, subject, params, decision}` or
- * `{status, body}` to send. Options as in rolegate/edge's `guard`.
+ * `{status, body}` to send, judged against a route table (options as in rolegate/edge's
+ * `guard`). The path is the one the server received, before any normalisation.
  */
 export function authorizer(options) {
   const authorize = requestGuard(options, "authorizer");
   return (request) => {
-    const url = new URL(request.originalUrl ?? request.url, "http://localhost");
-    return authorize({ method: request.method, path: url.pathname, header: headerOf(request), original: request });
+    const raw = request.originalUrl ?? request.url ?? "";
+    const path = raw.startsWith("/") ? raw.split("?")[0].split("#")[0] : new URL(raw, "http://localhost").pathname;
+    return authorize(wrap(request, path));
   };
 }
 
-/** Connect/Express middleware: denies with JSON, or sets `req.rolegate` and calls `next()`. */
+/** Connect/Express middleware over a route table: denies with JSON, or sets `req.rolegate` and calls `next()`. */
 export function middleware(options) {
   const authorize = authorizer(options);
   return (req, res, next) => {
-    authorize(req).then(
-      (outcome) => {
-        if (outcome.status === 200) {
-          req.rolegate = outcome;
-          next();
-        } else {
-          res.statusCode = outcome.status;
-          res.setHeader("content-type", "application/json");
-          res.setHeader("cache-control", "no-store");
-          res.end(JSON.stringify(outcome.body));
-        }
-      },
-      (error) => next(error),
-    );
+    authorize(req).then((outcome) => {
+      if (outcome.status !== 200) return sendJson(res, outcome);
+      req.rolegate = outcome;
+      next();
+    }, next);
   };
 }

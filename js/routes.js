@@ -1,123 +1,168 @@
-// The request guard shared by rolegate/edge (fetch handlers) and rolegate/node
-// (Connect/Express middleware): a route table maps method + path to the permissions a
-// caller needs and where the scope comes from; a caller is found by API key, a trusted
-// upstream header or a callback; the answer is allow, 401 or 403.
+// The request guard shared by rolegate/edge (fetch handlers) and rolegate/node: what a
+// request needs (permissions and where its scope comes from), who the caller is (API
+// key, a trusted upstream header or a callback), and the answer: allow, 400, 401, 403 or
+// 503. Two ways in: per route, inside a framework's own router, on the params it decoded
+// (`requirement`, used by rolegate/node's forExpress/forFastify/forHono); or as the
+// router itself, from a route table (`requestGuard`, used by rolegate/edge's guard and
+// rolegate/node's middleware), with matching defined exactly below.
 
 import { readOptions, readSafely, typeError } from "./errors.js";
 
 const MAX_TOKEN_LENGTH = 512;
+const MAX_PATH_LENGTH = 2048;
+const OVERRIDES = ["x-http-method-override", "x-http-method", "x-method-override"];
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]);
 
-/** Compiles `/projects/:project/roles/:role` into a matcher of path segments returning params or null. */
-function compilePath(pattern) {
+/** A route's literal segment and a request's, compared as `caseSensitive` says. */
+function literal(part, caseSensitive) {
+  if (caseSensitive) return (segment) => segment === part;
+  const lower = part.toLowerCase();
+  return (segment) => segment.toLowerCase() === lower;
+}
+
+/** Compiles `/projects/:project/roles/:role` into a matcher of decoded segments returning params or null. */
+function compilePath(pattern, caseSensitive) {
   if (typeof pattern !== "string" || !pattern.startsWith("/")) throw typeError(`a route path must start with "/": ${pattern}`);
-  const parts = pattern.split("/").slice(1);
+  const parts = pattern
+    .split("/")
+    .slice(1)
+    .filter((part, i, all) => part !== "" || i < all.length - 1);
+  const tests = parts.map((part) => (part.startsWith(":") ? part.slice(1) : literal(part, caseSensitive)));
   return (segments) => {
-    if (segments.length !== parts.length) return null;
+    if (segments.length !== tests.length) return null;
     const params = {};
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      const segment = segments[i];
-      if (part.startsWith(":")) {
-        if (segment === "") return null;
-        params[part.slice(1)] = segment;
-      } else if (part !== segment) {
-        return null;
-      }
+    for (let i = 0; i < tests.length; i++) {
+      const t = tests[i];
+      if (typeof t === "string") params[t] = segments[i];
+      else if (!t(segments[i])) return null;
     }
     return params;
   };
 }
 
-/** Validates and compiles a route table; whatever throws while reading it is a TypeError. */
-function compileRoutes(routes) {
-  return readSafely("`routes`", () => compileEach(routes));
+/** What a route needs: `{all: [...]}` or `{any: [...]}`, from `permission`, `all` or `any`. */
+function needsOf(spec, where) {
+  const needs = typeof spec === "string" ? { all: [spec] } : spec.permission !== undefined ? { all: [spec.permission] } : spec.all !== undefined ? { all: spec.all } : { any: spec.any };
+  const list = needs.all ?? needs.any;
+  if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== "string")) {
+    throw typeError(`${where} needs \`permission\`, \`all\` or \`any\` naming permissions`);
+  }
+  return { all: needs.all && [...needs.all], any: needs.any && [...needs.any] };
 }
 
-function compileEach(routes) {
-  if (!Array.isArray(routes)) throw typeError("`routes` must be an array");
-  return routes.map((route, i) => {
-    const where = `routes[${i}]`;
-    if (route === null || typeof route !== "object") throw typeError(`${where} must be an object`);
-    const methods = [route.method ?? "*"].flat().map((m) => (typeof m === "string" ? m.toUpperCase() : m));
-    for (const m of methods) if (!METHODS.has(m)) throw typeError(`${where}: unknown method ${String(m)}`);
-    const needs = route.permission !== undefined ? { all: [route.permission] } : route.all !== undefined ? { all: route.all } : { any: route.any };
-    const list = needs.all ?? needs.any;
-    if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== "string")) {
-      throw typeError(`${where} needs \`permission\`, \`all\` or \`any\` naming permissions`);
-    }
-    const scope = route.scope ?? null;
-    if (scope !== null && !(typeof scope.param === "string" || typeof scope.header === "string" || typeof scope.fixed === "string")) {
-      throw typeError(`${where}: \`scope\` is {param}, {header} or {fixed}`);
-    }
-    return { methods, match: compilePath(route.path), needs, scope, route };
+/** Where a route's scope comes from: `{param}`, `{header}`, `{fixed}`, or null for the tenant root. */
+function scopeOf(scope, where) {
+  if (scope === undefined || scope === null) return null;
+  if (typeof scope === "string") return { param: scope };
+  if (typeof scope.param === "string") return { param: scope.param };
+  if (typeof scope.header === "string") return { header: scope.header.toLowerCase() };
+  if (typeof scope.fixed === "string") return { fixed: scope.fixed };
+  throw typeError(`${where}: \`scope\` is a param name, {param}, {header} or {fixed}`);
+}
+
+/** Validates and compiles a route table; whatever throws while reading it is a TypeError. */
+function compileRoutes(routes, caseSensitive) {
+  return readSafely("`routes`", () => {
+    if (!Array.isArray(routes)) throw typeError("`routes` must be an array");
+    return routes.map((route, i) => {
+      const where = `routes[${i}]`;
+      if (route === null || typeof route !== "object") throw typeError(`${where} must be an object`);
+      const methods = [route.method ?? "*"].flat().map((m) => (typeof m === "string" ? m.toUpperCase() : m));
+      for (const m of methods) if (!METHODS.has(m)) throw typeError(`${where}: unknown method ${String(m)}`);
+      return { methods, match: compilePath(route.path, caseSensitive), needs: needsOf(route, where), scope: scopeOf(route.scope, where), route };
+    });
   });
 }
 
-function json(status, body) {
+function answer(status, body) {
   return { status, body };
 }
 
+const badRequest = (message) => answer(400, { error: "bad_request", message });
+
 /**
- * Decides a request. `request` is `{method, path, header(name)}`. Resolves to
- * `{status: 200, subject, params, decision, route}` when allowed, or
- * `{status: 400 | 401 | 403, body}` otherwise (bodies name what is missing, nothing internal).
+ * The path's segments, each decoded with `decodeURIComponent`, or a 400 answer. Refused:
+ * bad percent-encoding, NUL, over-long paths, empty segments (`//`), segments that are or
+ * decode to `.` or `..`, raw backslashes (some servers read them as `/`), and (unless `encodedSlash: "keep"`) a `/` inside a
+ * segment (`%2F`). A trailing `/` is dropped unless `trailingSlash: "strict"`.
  */
-async function decide(gate, routes, identify, request, unmatched = "deny") {
-  let path;
-  try {
-    path = decodeURI(request.path);
-  } catch {
-    return json(400, { error: "bad_request", message: "the path is not valid percent-encoding" });
-  }
-  if (path.includes("\0") || path.length > 2048) return json(400, { error: "bad_request", message: "unacceptable path" });
-  const method = request.method.toUpperCase();
-  const segments = path.split("/").slice(1);
-  let found = null;
-  for (const r of routes) {
-    if (!r.methods.includes(method) && !r.methods.includes("*")) continue;
-    const params = r.match(segments);
-    if (params) {
-      found = { r, params };
-      break;
+function segmentsOf(path, matching) {
+  if (typeof path !== "string") return badRequest("the request has no path");
+  if (path.length > MAX_PATH_LENGTH) return badRequest("the path is too long");
+  if (!path.startsWith("/")) return badRequest("the path must start with /");
+  const raw = path.split("/").slice(1);
+  if (raw.length > 1 && raw[raw.length - 1] === "" && matching.trailingSlash !== "strict") raw.pop();
+  const segments = [];
+  for (const [i, part] of raw.entries()) {
+    if (part.includes("\\")) return badRequest("the path holds a backslash");
+    let segment;
+    try {
+      segment = decodeURIComponent(part);
+    } catch {
+      return badRequest("the path is not valid percent-encoding");
     }
+    if (segment.includes("\0")) return badRequest("the path holds a NUL");
+    if (segment === "." || segment === "..") return badRequest("the path holds a dot segment");
+    // Empty: `//` inside the path; a trailing one is left (strict) and matches no route.
+    if (segment === "" && raw.length > 1 && i < raw.length - 1) return badRequest("the path holds an empty segment");
+    if (segment.includes("/") && matching.encodedSlash !== "keep") return badRequest("a path segment holds an encoded /");
+    segments.push(segment);
   }
-  if (!found) {
-    return unmatched === "allow" ? { status: 200, subject: null, params: {}, decision: null, route: null } : json(403, { error: "forbidden", message: "no route allows this request" });
-  }
+  return segments;
+}
 
+/** The first route of the table matching `method` and `segments`: `{r, params}` or null. */
+function route(routes, method, segments, matching) {
+  const methods = method === "HEAD" && matching.headAsGet !== false ? ["HEAD", "GET", "*"] : [method, "*"];
+  for (const r of routes) {
+    if (!r.methods.some((m) => methods.includes(m))) continue;
+    const params = r.match(segments);
+    if (params) return { r, params };
+  }
+  return null;
+}
+
+/**
+ * Judges a request the caller of `judge` has matched to `needs` and `scope`: the gate
+ * must be live (503 EXPIRED otherwise), the caller known and active (401), the scope
+ * named (400) and every needed permission (or one of `any`) held there (403). Resolves
+ * to `{status: 200, subject, params, decision, route}` or `{status, body}`; bodies name
+ * what is missing, nothing internal.
+ */
+async function judge(gate, identify, request, needs, scope, params, route) {
+  if (gate.expired) {
+    return answer(503, { error: "unavailable", code: "EXPIRED", message: "the role snapshot has expired and is being refreshed; try again shortly" });
+  }
   const subject = await identify(request, gate);
-  const status = subject === null || subject === undefined ? "unknown" : gate.subjectStatus(subject);
-  if (status === "unknown") return json(401, { error: "unauthenticated", message: "missing or unknown credentials" });
-  if (status !== "active") return json(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
+  const status = typeof subject === "string" ? gate.subjectStatus(subject) : "unknown";
+  if (status === "unknown") return answer(401, { error: "unauthenticated", message: "missing or unknown credentials" });
+  if (status !== "active") return answer(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
 
-  const { scope } = found.r;
-  const at = scope === null ? undefined : scope.fixed ?? (scope.param !== undefined ? found.params[scope.param] : request.header(scope.header) ?? undefined);
-  if (scope !== null && (at === undefined || at === "")) return json(400, { error: "bad_request", message: "the request names no scope" });
-  const { all, any } = found.r.needs;
+  const at = scope === null ? undefined : scope.fixed ?? (scope.param !== undefined ? params?.[scope.param] : request.header(scope.header) ?? undefined);
+  if (scope !== null && (typeof at !== "string" || at === "")) return badRequest("the request names no scope");
+  const { all, any } = needs;
   const list = all ?? any;
   const held = list.filter((p) => gate.can(subject, p, at));
   const allowed = all ? held.length === list.length : held.length > 0;
-  if (!allowed) {
-    return json(403, { error: "forbidden", missing: list.filter((p) => !held.includes(p)), scope: at ?? null });
-  }
+  if (!allowed) return answer(403, { error: "forbidden", missing: list.filter((p) => !held.includes(p)), scope: at ?? null });
   // The decision (which role and grant allowed it) is worked out only when read.
   let decision;
   return {
     status: 200,
     subject,
-    params: found.params,
+    params,
     get decision() {
       return (decision ??= gate.explain(subject, held[0], at));
     },
-    route: found.r.route,
+    route,
   };
 }
 
 /**
  * Builds the `identify(request)` function from options: `apiKey` (Authorization: Bearer
  * TOKEN, looked up by SHA-256 with WebCrypto), `header` (a subject id set by a trusted
- * upstream), `callback(request)`; tried in that order.
+ * upstream), `callback(request)`; tried in that order. A subject header sent twice is
+ * not one credential: the caller is unknown.
  */
 function identifier(options) {
   const { apiKey = true, header, callback } = options;
@@ -133,32 +178,95 @@ function identifier(options) {
     }
     if (header) {
       const subject = request.header(header);
-      if (subject) return subject;
+      if (subject) return request.repeated(header) ? null : subject;
     }
     if (callback) return (await callback(request.original)) ?? null;
     return null;
   };
 }
 
+/** The gate of a request: `options.gate`, or what the function there returns (503 while it fails). */
+function gateGetter(gate) {
+  const get = typeof gate === "function" ? gate : () => gate;
+  return async (env, ctx) => {
+    try {
+      return await get(env, ctx);
+    } catch {
+      return null;
+    }
+  };
+}
+
+const unavailable = () => answer(503, { error: "unavailable", message: "no role snapshot is loaded" });
+
+const CALLER_OPTIONS = ["gate", "apiKey", "header", "identify"];
+
 /**
- * The guard both layers share: validates `options` (`gate`, or a function of `(env, ctx)`
- * returning one, such as a `snapshotSource`; `routes`, `apiKey`, `header`, `identify`,
- * `unmatched`) and returns `authorize({method, path, header(name), original}, env, ctx)`,
- * resolving as `decide` does, or to 503 while no snapshot can be loaded.
+ * Per-route enforcement inside a framework's router: `options` name the gate and how to
+ * find the caller; `require(spec, {scope})` returns `check(request, params, env, ctx)`
+ * for one route, judging the params the framework decoded. `spec` is a permission name,
+ * or `{permission}`, `{all: [...]}`, `{any: [...]}`; `scope` a param name, `{param}`,
+ * `{header}` or `{fixed}` (none: the tenant root).
+ */
+export function requirements(options, caller) {
+  options = readOptions(options, CALLER_OPTIONS, `${caller}'s options (\`gate\`, \`header\`, ...)`);
+  const getGate = gateGetter(options.gate);
+  const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
+  return (spec, more = {}) => {
+    const where = `require(${typeof spec === "string" ? JSON.stringify(spec) : "..."})`;
+    const { needs, scope } = readSafely(where, () => {
+      if (spec === null || (typeof spec !== "string" && typeof spec !== "object")) throw typeError(`${where} needs a permission name or {permission | all | any}`);
+      if (more === null || typeof more !== "object") throw typeError(`${where}: the options must be an object`);
+      return { needs: needsOf(spec, where), scope: scopeOf(more.scope, where) };
+    });
+    return async (request, params, env, ctx) => {
+      const gate = await getGate(env, ctx);
+      if (gate === null) return unavailable();
+      return judge(gate, identify, request, needs, scope, params ?? {}, null);
+    };
+  };
+}
+
+/**
+ * The guard as router, for fetch handlers and table-driven middleware: validates
+ * `options` (`gate`, or a function of `(env, ctx)` returning one, such as a
+ * `snapshotSource`; `routes`, `apiKey`, `header`, `identify`, `unmatched`, and matching:
+ * `caseSensitive` (default false), `trailingSlash` ("ignore", the default, or "strict"),
+ * `headAsGet` (default true), `encodedSlash` ("refuse", the default, or "keep")) and
+ * returns `authorize({method, path, header(name), original}, env, ctx)`.
  */
 export function requestGuard(options, caller) {
-  options = readOptions(options, ["gate", "routes", "apiKey", "header", "identify", "unmatched"], `${caller}'s options (\`gate\`, \`routes\`, ...)`);
-  const routes = compileRoutes(options.routes);
-  const getGate = typeof options.gate === "function" ? options.gate : () => options.gate;
+  const names = [...CALLER_OPTIONS, "routes", "unmatched", "caseSensitive", "trailingSlash", "headAsGet", "encodedSlash"];
+  options = readOptions(options, names, `${caller}'s options (\`gate\`, \`routes\`, ...)`);
+  const matching = {
+    trailingSlash: options.trailingSlash ?? "ignore",
+    headAsGet: options.headAsGet ?? true,
+    encodedSlash: options.encodedSlash ?? "refuse",
+  };
+  if (!["ignore", "strict"].includes(matching.trailingSlash)) throw typeError('`trailingSlash` is "ignore" or "strict"');
+  if (!["refuse", "keep"].includes(matching.encodedSlash)) throw typeError('`encodedSlash` is "refuse" or "keep"');
+  if (!["deny", "allow", undefined].includes(options.unmatched)) throw typeError('`unmatched` is "deny" or "allow"');
+  if (options.unmatched === "allow") {
+    console.warn(
+      `rolegate ${caller}: unmatched: "allow" lets every request no route matches through unchecked; ` +
+        "unsafe in front of an origin that routes differently (case, trailing slashes, HEAD, encodings). " +
+        "Prefer per-route checks in the origin's own router, or list every route.",
+    );
+  }
+  const routes = compileRoutes(options.routes, options.caseSensitive === true);
+  const getGate = gateGetter(options.gate);
   const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
   return async (request, env, ctx) => {
-    let gate;
-    try {
-      gate = await getGate(env, ctx);
-    } catch {
-      // No snapshot could be loaded (the source reports why): deny, and say it is temporary.
-      return json(503, { error: "unavailable", message: "no role snapshot is loaded" });
+    // An origin that honours a method override would run another route than the one judged.
+    if (OVERRIDES.some((name) => request.header(name) !== null)) return badRequest("method-override headers are not accepted");
+    const segments = segmentsOf(request.path, matching);
+    if (!Array.isArray(segments)) return segments;
+    const found = route(routes, request.method.toUpperCase(), segments, matching);
+    if (!found) {
+      return options.unmatched === "allow" ? { status: 200, subject: null, params: {}, decision: null, route: null } : answer(403, { error: "forbidden", message: "no route allows this request" });
     }
-    return decide(gate, routes, identify, request, options.unmatched);
+    const gate = await getGate(env, ctx);
+    if (gate === null) return unavailable();
+    return judge(gate, identify, request, found.r.needs, found.r.scope, found.params, found.r.route);
   };
 }

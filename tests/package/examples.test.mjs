@@ -225,10 +225,13 @@ for (const runtime of Object.keys(RUNTIMES)) {
       const huge = await rawStatus(server.base, `GET /roles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${"x".repeat(100000)}\r\n\r\n`);
       assert.ok(huge >= 400 && huge < 500, `huge token: ${huge}`);
       assert.equal(await status(server.base, "/roles", alice), 200, "still serving");
-      // Dot segments are resolved before the route table sees the path, as the origin sees it.
+      // Dot segments: workerd resolves them before the guard sees the URL, and forwards the
+      // resolved path, so the guard judges what the origin gets; node:http passes them on
+      // raw, so the guard refuses them rather than guess how the server will route.
       for (const [caller, headers] of CALLERS) {
         for (const odd of ["/roles/../billing", "/roles/%2e%2e/billing", "/x/./../billing"]) {
-          assert.equal(await status(server.base, odd, headers), await status(server.base, "/billing", headers), `${caller} ${odd}`);
+          const want = runtime === "workerd" ? await status(server.base, "/billing", headers) : 400;
+          assert.equal(await status(server.base, odd, headers), want, `${caller} ${odd}`);
         }
       }
     });

@@ -1,6 +1,7 @@
-// rolegate/node in Express, Fastify and Hono, written as docs/enforcement.md shows them, each
-// served on 127.0.0.1: an allowed request reaches the handler with the subject, a denied
-// one gets 403 naming the permission, a revoked key 401.
+// rolegate/node in Express, Fastify and Hono (per-route guards, as docs/enforcement.md
+// shows them) and over plain node:http (the route-table middleware), each served on
+// 127.0.0.1: an allowed request reaches the handler with the subject, a denied one gets
+// 403 naming the permission, a revoked key 401.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,7 +12,7 @@ import { fixture, keys, project, root, tools } from "./harness.mjs";
 
 const dir = project("frameworks");
 writeFileSync(join(dir, "entry.mjs"), 'export * from "rolegate"; export * from "rolegate/node";\n');
-const { Gate, authorizer, middleware } = await import(pathToFileURL(join(dir, "entry.mjs")).href);
+const { Gate, forExpress, forFastify, forHono, middleware } = await import(pathToFileURL(join(dir, "entry.mjs")).href);
 const { ROUTES } = await import(pathToFileURL(join(root, "examples", "edge-worker", "api", "routes.js")).href);
 const require = createRequire(join(tools, "noop.js"));
 const express = require("express");
@@ -43,10 +44,16 @@ async function listening(server) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
-test("Express: app.use(middleware(...))", async () => {
+// Each framework registers the example API's routes itself, with rolegate's per-route
+// guard on each (the way docs/enforcement.md recommends).
+const caller = { gate, header: "x-rolegate-subject" };
+
+test("Express: rolegate.require(...) on each route", async () => {
   const app = express();
-  app.use(middleware(options));
-  app.all("/{*path}", (req, res) => res.json({ subject: req.rolegate.subject }));
+  const rolegate = forExpress(caller);
+  for (const route of ROUTES) {
+    app[route.method.toLowerCase()](route.path, rolegate.require(route, { scope: route.scope }), (req, res) => res.json({ subject: req.rolegate.subject }));
+  }
   const server = app.listen(0, "127.0.0.1");
   try {
     await check(await listening(server));
@@ -55,15 +62,12 @@ test("Express: app.use(middleware(...))", async () => {
   }
 });
 
-test("Fastify: an onRequest hook with authorizer(...)", async () => {
+test("Fastify: rolegate.require(...) as each route's preHandler", async () => {
   const app = Fastify();
-  const authorize = authorizer(options);
-  app.addHook("onRequest", async (request, reply) => {
-    const outcome = await authorize(request.raw);
-    if (outcome.status !== 200) return reply.code(outcome.status).send(outcome.body);
-    request.rolegate = outcome;
-  });
-  app.all("/*", async (request) => ({ subject: request.rolegate.subject }));
+  const rolegate = forFastify(caller);
+  for (const route of ROUTES) {
+    app.route({ method: route.method, url: route.path, preHandler: rolegate.require(route, { scope: route.scope }), handler: async (request) => ({ subject: request.rolegate.subject }) });
+  }
   await app.listen({ port: 0, host: "127.0.0.1" });
   try {
     await check(`http://127.0.0.1:${app.server.address().port}`);
@@ -72,17 +76,25 @@ test("Fastify: an onRequest hook with authorizer(...)", async () => {
   }
 });
 
-test("Hono: a middleware with authorizer(...) on the WHATWG request", async () => {
+test("Hono: rolegate.require(...) as each route's middleware", async () => {
   const app = new Hono();
-  const authorize = authorizer(options);
-  app.use(async (c, next) => {
-    const outcome = await authorize(c.req.raw);
-    if (outcome.status !== 200) return c.json(outcome.body, outcome.status);
-    c.set("rolegate", outcome);
-    await next();
-  });
-  app.all("*", (c) => c.json({ subject: c.get("rolegate").subject }));
+  const rolegate = forHono(caller);
+  for (const route of ROUTES) {
+    app.on(route.method, route.path, rolegate.require(route, { scope: route.scope }), (c) => c.json({ subject: c.get("rolegate").subject }));
+  }
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+  try {
+    await check(await listening(server));
+  } finally {
+    server.close();
+  }
+});
+
+test("node:http: middleware(...) over the route table, for servers without a router", async () => {
+  const { createServer } = await import("node:http");
+  const guard = middleware(options);
+  const server = createServer((req, res) => guard(req, res, () => res.setHeader("content-type", "application/json").end(JSON.stringify({ subject: req.rolegate.subject }))));
+  server.listen(0, "127.0.0.1");
   try {
     await check(await listening(server));
   } finally {

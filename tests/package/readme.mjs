@@ -2,11 +2,11 @@
 // order. The shell blocks build the CLI and pack the npm package (this is how the test
 // suite builds them) and sign the example tenant; the Node block runs against the
 // installed tarball; the page is served on 127.0.0.1 and opened in Chromium; the worker
-// runs in workerd. Run alone (`node --test tests/package/readme.mjs`), before the other
+// runs in workerd; the Express service serves on 127.0.0.1. Run alone (`node --test tests/package/readme.mjs`), before the other
 // package tests, since it rewrites the tarball they install.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, launchChromium, root, serveStatic, tarball, tools, waitFor, work } from "./harness.mjs";
@@ -28,7 +28,7 @@ const env = { ...process.env, PATH: `${join(root, "target", "release")}:${proces
 const bash = (code, cwd) => execFileSync("bash", ["-euo", "pipefail", "-c", code], { cwd, env, encoding: "utf8" });
 
 test("the quick start has the blocks it promises", () => {
-  assert.deepEqual(blocks.map((b) => b.lang), ["sh", "sh", "js", "html", "js"]);
+  assert.deepEqual(blocks.map((b) => b.lang), ["sh", "sh", "js", "html", "js", "js"]);
 });
 
 test("1. the CLI and the npm package build from the repository root", () => {
@@ -119,6 +119,30 @@ const worker :Workerd.Worker = (
     assert.deepEqual([denied, why.missing], [403, ["roles.create"]]);
     const [anonymous] = await ask(null);
     assert.equal(anonymous, 401);
+  } finally {
+    server.kill();
+  }
+});
+
+test("6. the Express service checks per route", async () => {
+  const code = of("js")[2].code;
+  const file = code.match(/^\/\/ (\S+\.mjs):/)[1];
+  writeFileSync(join(dir, file), code);
+  // `npm install express`: the pinned copy from scripts/tools stands in for it.
+  rmSync(join(dir, "node_modules", "express"), { force: true, recursive: true });
+  symlinkSync(join(tools, "express"), join(dir, "node_modules", "express"));
+  const port = await freePort();
+  const server = spawn("node", [file], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "inherit", "inherit"] });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/`);
+    const ask = async (subject) => {
+      const res = await fetch(`${base}/projects/shop/roles/auditor`, { method: "DELETE", headers: { "x-rolegate-subject": subject } });
+      return [res.status, await res.json()];
+    };
+    assert.deepEqual(await ask("bob"), [200, { deleted: "auditor", by: "bob" }]);
+    const [denied, why] = await ask("frank");
+    assert.deepEqual([denied, why.missing], [403, ["roles.delete"]]);
   } finally {
     server.kill();
   }

@@ -14,7 +14,7 @@ const USAGE_ESM = `
 import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason, snapshotSource, type SnapshotSource } from "rolegate";
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 import { guard } from "rolegate/edge";
-import { authorizer, middleware } from "rolegate/node";
+import { authorizer, forExpress, forFastify, forHono, middleware } from "rolegate/node";
 
 declare const bytes: Uint8Array;
 await ready;
@@ -59,6 +59,14 @@ void fetchHandler(new Request("http://x/projects/shop/roles"));
 const authorize = authorizer({ gate, routes: [{ path: "/billing", any: ["billing.portal", "billing.cancel"] }] });
 void authorize({ method: "GET", url: "/billing", headers: {} }).then((outcome) => outcome.status);
 void middleware({ gate, routes: [{ path: "/x", all: ["roles.view"] }] });
+void forExpress({ gate, header: "x-user" }).require("projects.delete", { scope: "project" });
+void forFastify({ gate: () => gate }).require({ any: ["billing.portal", "billing.cancel"] });
+void forHono({ gate }).require({ all: ["roles.view"] }, { scope: { header: "x-scope" } });
+void guard(async () => new Response(""), { gate, routes: [], caseSensitive: true, trailingSlash: "strict", headAsGet: false, encodedSlash: "keep" });
+// @ts-expect-error trailing slashes are ignored or strict
+guard(async () => new Response(""), { gate, routes: [], trailingSlash: "sometimes" });
+// @ts-expect-error a requirement names permissions
+forExpress({ gate }).require(42);
 const source: SnapshotSource = snapshotSource({ keys: { "acme-a": "x" }, url: "/snapshot", refresh: 5000, onError: (e) => console.warn(e.code) });
 void guard(async () => new Response(""), { gate: source, routes: [{ path: "/x", permission: "roles.view" }] });
 void snapshotSource({ keys: { "acme-a": "x" }, get: async (env: { KV: { get(k: string): Promise<ArrayBuffer | null> } }) => env.KV.get("acme") });

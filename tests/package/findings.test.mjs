@@ -1,0 +1,137 @@
+// Findings of hostile testing, each a behaviour that was wrong before its fix: an expired
+// snapshot answers 503 EXPIRED at the guard (not 403), a throwing listener or clock does
+// not take the process down or throw from a check, names that are not valid Unicode are
+// unknown everywhere, and the route-table guard matches as its options say.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { fixture, keys, project } from "./harness.mjs";
+
+const dir = project("findings");
+writeFileSync(join(dir, "entry.mjs"), 'export * from "rolegate"; export { guard } from "rolegate/edge"; export * from "rolegate/node";\n');
+const entry = pathToFileURL(join(dir, "entry.mjs")).href;
+const { Gate, guard, forExpress } = await import(entry);
+
+const NOW = Date.parse("2026-11-23T12:00:00Z");
+const HOUR = 3600_000;
+
+test("an expired snapshot makes the guard answer 503 EXPIRED, not 403", async () => {
+  let now = NOW;
+  const gate = new Gate(fixture("acme-1h.snapshot"), { keys: keys(), clock: () => now });
+  const routes = [{ method: "POST", path: "/projects/:project/roles", permission: "roles.create", scope: { param: "project" } }];
+  const handle = guard(() => Response.json({ ok: true }), { gate, routes, header: "x-user" });
+  const ask = () => handle(new Request("http://x/projects/shop/roles", { method: "POST", headers: { "x-user": "bob" } }));
+  assert.equal((await ask()).status, 200);
+  now = NOW + 2 * HOUR;
+  const res = await ask();
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).code, "EXPIRED");
+  // Per route in Node too.
+  const check = forExpress({ gate, header: "x-user" }).require("roles.create", { scope: "project" });
+  const sent = await new Promise((resolve) => {
+    const res = { setHeader() {}, end: (body) => resolve([res.statusCode, JSON.parse(body)]) };
+    check({ method: "POST", params: { project: "shop" }, headers: { "x-user": "bob" } }, res, () => resolve(["next"]));
+  });
+  assert.deepEqual([sent[0], sent[1].code], [503, "EXPIRED"]);
+});
+
+test("a throwing listener does not end the process, and the gate keeps serving", () => {
+  // In a child: Node ends a process on a throw from an EventTarget listener.
+  const script = `
+    import { Gate } from ${JSON.stringify(entry)};
+    import { readFileSync } from "node:fs";
+    const keys = ${JSON.stringify(keys())};
+    let now = ${NOW};
+    const gate = new Gate(readFileSync(${JSON.stringify(join(dir, "..", "fixtures", "acme-1h.snapshot"))}), { keys, clock: () => now });
+    const listener = () => { throw new Error("listener bug"); };
+    gate.addEventListener("updated", listener);
+    gate.addEventListener("expired", { handleEvent() { throw new Error("handler bug"); } });
+    gate.update(readFileSync(${JSON.stringify(join(dir, "..", "fixtures", "acme-1h.snapshot"))}));
+    now += 7200000;
+    console.log(gate.can("bob", "roles.create", "shop"));
+    gate.removeEventListener("updated", listener);
+    gate.update(readFileSync(${JSON.stringify(join(dir, "..", "fixtures", "acme-rev104-key-b.snapshot"))}));
+    now = ${NOW};
+    console.log(gate.can("bob", "roles.create", "shop"));
+    setTimeout(() => console.log("still running"), 20);
+  `;
+  writeFileSync(join(dir, "listeners.mjs"), script);
+  const run = spawnSync(process.execPath, [join(dir, "listeners.mjs")], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split("\n"), ["false", "true", "still running"]);
+  assert.match(run.stderr, /`updated` listener threw[\s\S]*listener bug/);
+  assert.match(run.stderr, /`expired` listener threw[\s\S]*handler bug/);
+  assert.equal(run.stderr.match(/listener bug/g).length, 1, "a removed listener no longer runs");
+});
+
+test("a throwing or non-number clock denies; checks never throw", () => {
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => NOW });
+  assert.equal(gate.can("bob", "roles.create", "shop"), true);
+  for (const clock of [() => { throw new Error("clock bug"); }, () => "now", () => NaN, () => undefined, () => 10n]) {
+    let calls = 0;
+    const g = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => (calls++ === 0 ? NOW : clock()) });
+    assert.equal(g.can("bob", "roles.create", "shop"), false);
+    assert.equal(g.bind("bob", "shop").can("roles.create"), false);
+    assert.deepEqual(g.permissions("bob", "shop"), []);
+    assert.equal(g.explain("bob", "roles.create", "shop").allowed, false);
+  }
+});
+
+test("names that are not valid Unicode are unknown in can, explain, permissions and bindings", () => {
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => NOW });
+  for (const lone of ["\uD800", "\uDC00", "\uDBFF"]) {
+    // bob\uFFFD would be what the engine saw before: neither may answer for bob.
+    assert.equal(gate.can(`bob${lone}`, "roles.create", "shop"), false);
+    assert.equal(gate.subjectStatus(`bob${lone}`), "unknown");
+    assert.deepEqual(gate.permissions(`bob${lone}`, "shop"), []);
+    assert.equal(gate.bind(`bob${lone}`, "shop").can("roles.create"), false);
+    const d = gate.explain(`bob${lone}`, "roles.create", "shop");
+    assert.deepEqual([d.allowed, d.reason], [false, "unknown_subject"]);
+    // A scope: can, explain and permissions agree (explain said allowed before).
+    assert.equal(gate.can("alice", "roles.create", `shop${lone}`), false);
+    assert.equal(gate.explain("alice", "roles.create", `shop${lone}`).allowed, false);
+    assert.equal(gate.explain("alice", "roles.create", `shop${lone}`).reason, "unknown_scope");
+    assert.deepEqual(gate.permissions("alice", `shop${lone}`), []);
+    assert.deepEqual(gate.whoCan("roles.create", `shop${lone}`), []);
+    assert.equal(gate.bind("alice", `shop${lone}`).can("roles.create"), false);
+    assert.equal(gate.can("alice", `roles.create${lone}`, "shop"), false);
+    assert.equal(gate.explain("alice", `roles.create${lone}`, "shop").reason, "unknown_permission");
+  }
+  // Well-formed astral characters are ordinary names.
+  assert.equal(gate.can("bob\u{1F600}", "roles.create", "shop"), false);
+  assert.equal(gate.explain("bob\u{1F600}", "roles.create", "shop").reason, "unknown_subject");
+});
+
+test("the route-table guard matches as documented and warns about unmatched: allow", async () => {
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => NOW });
+  const routes = [{ method: "GET", path: "/projects/:project/roles", permission: "roles.view", scope: { param: "project" } }];
+  const seen = [];
+  const origin = (request, env, ctx) => (seen.push(ctx.rolegate.params.project), Response.json({ ok: true }));
+  const status = async (handle, path, method = "GET", headers = { "x-user": "bob" }) =>
+    (await handle(new Request(`http://x${path}`, { method, headers }))).status;
+  const lax = guard(origin, { gate, routes, header: "x-user" });
+  assert.equal(await status(lax, "/Projects/shop/ROLES"), 200, "case-insensitive by default");
+  assert.equal(await status(lax, "/projects/shop/roles/"), 200, "trailing slash ignored by default");
+  assert.equal(await status(lax, "/projects/shop/roles", "HEAD"), 200, "HEAD is judged as GET");
+  assert.equal(await status(lax, "/projects/sh%6Fp/roles"), 200, "params decoded per segment");
+  assert.equal(seen.at(-1), "shop");
+  assert.equal(await status(lax, "/projects/a%2Fb/roles"), 400, "an encoded / is refused by default");
+  assert.equal(await status(lax, "/projects/shop/roles", "POST", { "x-user": "bob", "x-http-method-override": "GET" }), 400);
+  const strict = guard(origin, { gate, routes, header: "x-user", caseSensitive: true, trailingSlash: "strict", headAsGet: false, encodedSlash: "keep" });
+  assert.equal(await status(strict, "/Projects/shop/roles"), 403);
+  assert.equal(await status(strict, "/projects/shop/roles/"), 403);
+  assert.equal(await status(strict, "/projects/shop/roles", "HEAD"), 403);
+  assert.equal(await status(strict, "/projects/a%2Fb/roles"), 403, "kept: judged as scope `a/b`, unknown");
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(message);
+  try {
+    guard(origin, { gate, routes, unmatched: "allow" });
+  } finally {
+    console.warn = warn;
+  }
+  assert.match(warnings.join("\n"), /unmatched: "allow".*unsafe/);
+});
