@@ -278,3 +278,32 @@ fn keys_rotate_by_key_id() {
         "UNKNOWN_KEY"
     );
 }
+
+#[test]
+fn a_revision_javascript_cannot_hold_exactly_is_refused_at_load() {
+    // Signed by another producer that skipped the compiler's check: refused, not rounded.
+    let policy = common::read(golden::root().join("examples/policies/acme.json"));
+    let options = rolegate::BuildOptions {
+        revision: 1,
+        issued_at: 0,
+        expires_at: None,
+    };
+    let mut payload = rolegate::compile_json(&policy, &options).unwrap();
+    let key = golden::test_key();
+    for (revision, loads) in [
+        (rolegate::snapshot::limits::MAX_REVISION, true),
+        (9_007_199_254_740_995, false),
+        (u64::MAX, false),
+    ] {
+        payload.revision = revision;
+        let got = load(
+            &rolegate::seal(&payload, &key),
+            &trusted(),
+            &at("2026-11-23T12:00:00Z"),
+        );
+        match got {
+            Ok(engine) => assert!(loads && engine.revision() == revision),
+            Err(e) => assert!(!loads && e.code() == "LIMIT_EXCEEDED", "{e}"),
+        }
+    }
+}

@@ -12,6 +12,8 @@
     missing_debug_implementations
 )]
 
+#[path = "../../tests/hostile/mod.rs"]
+mod hostile;
 mod synthetic;
 
 use std::hint::black_box;
@@ -299,9 +301,42 @@ fn bench_load(c: &mut Criterion, tenants: &[Tenant]) {
     group.finish();
 }
 
+/// Compile (and lint, where that is the part under test) time per byte of each hostile
+/// shape, against the same for a benign tenant of the project's vectors, in one run.
+fn report_hostile(tenants: &[Tenant]) {
+    let per_byte = |src: &str, lints: bool| {
+        let runs = 3;
+        let start = std::time::Instant::now();
+        for _ in 0..runs {
+            black_box(rolegate::diagnose(black_box(src)));
+            if lints {
+                let _ = black_box(rolegate::admin::lint::lint_json(black_box(src)));
+            }
+        }
+        start.elapsed().as_secs_f64() / runs as f64 / src.len() as f64
+    };
+    let Some(benign) = tenants.last() else { return };
+    let base = per_byte(&benign.policy_json, true);
+    println!(
+        "\nhostile policies: time per byte ÷ a benign tenant's (`{}`, compile + lint: {:.1} ns/byte)",
+        benign.name,
+        base * 1e9
+    );
+    for (name, src, lints) in hostile::shapes() {
+        let t = per_byte(&src, lints);
+        println!(
+            "  {name:<70} {:>8} KB  {:>8.2} ms  {:>6.1}×",
+            src.len() / 1024,
+            t * src.len() as f64 * 1e3,
+            t / base
+        );
+    }
+}
+
 fn main() {
     let tenants: Vec<Tenant> = TENANTS.iter().map(|n| tenant(n)).collect();
     report_sizes(&tenants);
+    report_hostile(&tenants);
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))

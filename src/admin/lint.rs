@@ -3,10 +3,13 @@
 //! broader grant of the same subject, `*` grants to subjects without an admin-level
 //! role, and custom roles named like a system role.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
-use crate::policy::document::Policy;
-use crate::snapshot::payload::Payload;
+use crate::error::{Error, ErrorKind, Result};
+use crate::policy::document::{GrantDecl, Policy};
+use crate::snapshot::payload::{Payload, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
@@ -28,7 +31,14 @@ fn warn(code: &'static str, path: String, message: String) -> Warning {
     }
 }
 
-/// Parses, compiles and lints a policy document's text; warnings carry their line.
+/// Warnings that get their line found in the text (each a scan of the document).
+pub const MAX_LOCATED_WARNINGS: usize = 200;
+
+/// Grant comparisons lint may make looking for redundant grants (pairs × bitset words).
+pub const MAX_LINT_WORK: usize = 1 << 23;
+
+/// Parses, compiles and lints a policy document's text; the first
+/// [`MAX_LOCATED_WARNINGS`] warnings carry their line.
 pub fn lint_json(src: &str) -> crate::Result<Vec<Warning>> {
     let options = crate::BuildOptions {
         revision: 0,
@@ -36,22 +46,51 @@ pub fn lint_json(src: &str) -> crate::Result<Vec<Warning>> {
         expires_at: None,
     };
     let (policy, payload) = crate::compile_document(src, &options)?;
-    let mut warnings = lint(&policy, &payload);
-    for w in &mut warnings {
+    let mut warnings = lint(&policy, &payload)?;
+    for w in warnings.iter_mut().take(MAX_LOCATED_WARNINGS) {
         w.line = crate::policy::line_of(src, &w.path);
     }
     Ok(warnings)
 }
 
+/// The compiled payload, indexed by name for lint's questions.
 struct View<'a> {
     payload: &'a Payload,
+    roles: HashMap<&'a str, &'a Role>,
+    scopes: HashMap<&'a str, usize>,
+    /// Roles holding the whole catalog, or system roles named like an admin or owner.
+    admin_level: HashSet<&'a str>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    fn new(payload: &'a Payload) -> View<'a> {
+        let catalog = payload.permissions.len();
+        let admin_level = payload
+            .roles
+            .iter()
+            .filter(|r| {
+                let held: usize = r.permissions.iter().map(|b| b.count_ones() as usize).sum();
+                held >= catalog
+                    || (r.system && (r.name.contains("admin") || r.name.contains("owner")))
+            })
+            .map(|r| r.name.as_str())
+            .collect();
+        View {
+            payload,
+            roles: payload.roles.iter().map(|r| (r.name.as_str(), r)).collect(),
+            scopes: payload
+                .scopes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.as_str(), i))
+                .collect(),
+            admin_level,
+        }
+    }
+
     /// A role's compiled permission bitset (one length for every role of a payload).
     fn role_set(&self, name: &str) -> Option<&[u8]> {
-        let role = self.payload.roles.iter().find(|r| r.name == name)?;
-        Some(&role.permissions)
+        self.roles.get(name).map(|r| r.permissions.as_slice())
     }
 
     /// Whether role `a` holds everything role `b` holds.
@@ -66,17 +105,6 @@ impl View<'_> {
         self.payload.scopes.first().map_or("", |s| s.id.as_str())
     }
 
-    fn parent(&self, id: &str) -> Option<&str> {
-        let s = self.payload.scopes.iter().find(|s| s.id == id)?;
-        if s.id == self.root() {
-            return None;
-        }
-        self.payload
-            .scopes
-            .get(s.parent as usize)
-            .map(|p| p.id.as_str())
-    }
-
     /// Whether a grant on scope `a` reaches everything a grant on `b` reaches.
     fn covers_scope(&self, a: &str, b: &str) -> bool {
         if a == b || a == self.root() {
@@ -88,23 +116,22 @@ impl View<'_> {
         if a == "*" {
             return b != self.root();
         }
-        let mut at = self.parent(b);
-        while let Some(s) = at {
-            if s == a {
-                return true;
-            }
-            at = self.parent(s);
-        }
-        false
-    }
-
-    /// Admin-level: holds the whole catalog, or a system role named like an admin or owner.
-    fn admin_level(&self, name: &str) -> bool {
-        let Some(role) = self.payload.roles.iter().find(|r| r.name == name) else {
+        let (Some(&target), Some(&start)) = (self.scopes.get(a), self.scopes.get(b)) else {
             return false;
         };
-        let all = (0..self.payload.permissions.len()).all(|i| role.holds(i));
-        all || (role.system && (name.contains("admin") || name.contains("owner")))
+        // Parents come before children in the payload's pre-order: walk up to the root.
+        let mut at = start;
+        while at != 0 {
+            let parent = self.payload.scopes.get(at).map_or(0, |s| s.parent as usize);
+            if parent == target {
+                return true;
+            }
+            if parent >= at {
+                return false;
+            }
+            at = parent;
+        }
+        false
     }
 }
 
@@ -115,75 +142,101 @@ fn squash(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The warnings for a policy and its compiled payload, in document order.
-pub fn lint(policy: &Policy, payload: &Payload) -> Vec<Warning> {
-    let view = View { payload };
+/// The warnings for a policy and its compiled payload, in document order; refused with
+/// `LIMIT_EXCEEDED` when finding redundant grants would take more than [`MAX_LINT_WORK`].
+pub fn lint(policy: &Policy, payload: &Payload) -> Result<Vec<Warning>> {
+    let view = View::new(payload);
     let mut out = Vec::new();
+    role_warnings(policy, &view, &mut out);
+    grant_warnings(policy, &view, &mut out)?;
+    Ok(out)
+}
 
+/// UNUSED_ROLE, IDENTICAL_ROLES and SHADOWS_SYSTEM_ROLE, role by role.
+fn role_warnings(policy: &Policy, view: &View<'_>, out: &mut Vec<Warning>) {
+    let granted: HashSet<&str> = policy
+        .subjects
+        .iter()
+        .flat_map(|s| s.grants.iter().map(|g| g.role.as_str()))
+        .collect();
+    let extended: HashSet<&str> = policy
+        .roles
+        .iter()
+        .flat_map(|r| r.extends.iter().map(String::as_str))
+        .collect();
+    let systems: Vec<(&str, String)> = policy
+        .roles
+        .iter()
+        .filter(|r| r.system)
+        .map(|r| (r.name.as_str(), squash(&r.name)))
+        .filter(|(_, squashed)| !squashed.is_empty())
+        .collect();
+    // The first role with each permission set, in document order.
+    let mut first_with: HashMap<&[u8], &str> = HashMap::new();
     for (i, role) in policy.roles.iter().enumerate() {
-        let granted = policy
-            .subjects
-            .iter()
-            .any(|s| s.grants.iter().any(|g| g.role == role.name));
-        let extended = policy.roles.iter().any(|r| r.extends.contains(&role.name));
-        if !role.system && !granted && !extended {
+        let name = role.name.as_str();
+        if !role.system && !granted.contains(name) && !extended.contains(name) {
             out.push(warn(
                 "UNUSED_ROLE",
                 format!("roles[{i}]"),
-                format!(
-                    "role `{}` is granted to no one and extended by no role: remove it",
-                    role.name
-                ),
+                format!("role `{name}` is granted to no one and extended by no role: remove it"),
             ));
         }
-        if let Some(twin) = policy
-            .roles
-            .iter()
-            .take(i)
-            .find(|r| view.role_set(&r.name) == view.role_set(&role.name))
-        {
-            out.push(warn(
-                "IDENTICAL_ROLES",
-                format!("roles[{i}]"),
-                format!(
-                    "role `{}` grants exactly what `{}` grants: keep one",
-                    role.name, twin.name
-                ),
-            ));
+        if let Some(set) = view.role_set(name) {
+            match first_with.get(set) {
+                Some(twin) => out.push(warn(
+                    "IDENTICAL_ROLES",
+                    format!("roles[{i}]"),
+                    format!("role `{name}` grants exactly what `{twin}` grants: keep one"),
+                )),
+                None => {
+                    first_with.insert(set, name);
+                }
+            }
         }
         if !role.system {
-            let mine = squash(&role.name);
-            for system in policy.roles.iter().filter(|r| r.system) {
-                let theirs = squash(&system.name);
-                if !theirs.is_empty() && (mine.starts_with(&theirs) || mine.ends_with(&theirs)) {
+            let mine = squash(name);
+            for (system, theirs) in &systems {
+                if mine.starts_with(theirs.as_str()) || mine.ends_with(theirs.as_str()) {
                     out.push(warn(
                         "SHADOWS_SYSTEM_ROLE",
                         format!("roles[{i}]"),
-                        format!("custom role `{}` is named like system role `{}`: people will take one for the other", role.name, system.name),
+                        format!("custom role `{name}` is named like system role `{system}`: people will take one for the other"),
                     ));
                 }
             }
         }
     }
+}
 
+/// REDUNDANT_GRANT and WILDCARD_GRANT, grant by grant.
+fn grant_warnings(policy: &Policy, view: &View<'_>, out: &mut Vec<Warning>) -> Result<()> {
+    let words = view
+        .payload
+        .roles
+        .first()
+        .map_or(1, |r| r.permissions.len().div_ceil(8).max(1));
+    let pairs: usize = policy
+        .subjects
+        .iter()
+        .map(|s| s.grants.len().saturating_mul(s.grants.len()))
+        .fold(0, usize::saturating_add);
+    if pairs.saturating_mul(words) > MAX_LINT_WORK {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "comparing each subject's grants is over the limit of {MAX_LINT_WORK} steps (grants² × permissions / 64 per subject): lint fewer grants per subject"
+            ),
+        ));
+    }
     for (i, subject) in policy.subjects.iter().enumerate() {
-        let admin = subject.grants.iter().any(|g| view.admin_level(&g.role));
+        let admin = subject
+            .grants
+            .iter()
+            .any(|g| view.admin_level.contains(g.role.as_str()));
         for (j, g) in subject.grants.iter().enumerate() {
             let path = format!("subjects[{i}].grants[{j}]");
-            let broader = subject.grants.iter().enumerate().find(|&(k, h)| {
-                let outlives = match (&h.expires_at, &g.expires_at) {
-                    (None, _) => true,
-                    (Some(_), None) => false,
-                    (Some(a), Some(b)) => a >= b,
-                };
-                let same = h.role == g.role && h.scope == g.scope && h.expires_at == g.expires_at;
-                k != j
-                    && (!same || k < j)
-                    && outlives
-                    && view.covers_role(&h.role, &g.role)
-                    && view.covers_scope(&h.scope, &g.scope)
-            });
-            if let Some((_, h)) = broader {
+            if let Some(h) = broader_grant(view, &subject.grants, j) {
                 out.push(warn(
                     "REDUNDANT_GRANT",
                     path.clone(),
@@ -202,5 +255,25 @@ pub fn lint(policy: &Policy, payload: &Payload) -> Vec<Warning> {
             }
         }
     }
-    out
+    Ok(())
+}
+
+/// Another grant of the same subject that gives everything grant `j` gives, at least as
+/// long (of two identical grants, the later one is the redundant one).
+fn broader_grant<'g>(view: &View<'_>, grants: &'g [GrantDecl], j: usize) -> Option<&'g GrantDecl> {
+    let g = grants.get(j)?;
+    grants.iter().enumerate().find_map(|(k, h)| {
+        let outlives = match (&h.expires_at, &g.expires_at) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => a >= b,
+        };
+        let same = h.role == g.role && h.scope == g.scope && h.expires_at == g.expires_at;
+        let broader = k != j
+            && (!same || k < j)
+            && outlives
+            && view.covers_role(&h.role, &g.role)
+            && view.covers_scope(&h.scope, &g.scope);
+        broader.then_some(h)
+    })
 }

@@ -2,8 +2,8 @@
 //! only to a snapshot that loads), plus the text's size and the scope tree's depth.
 
 pub use crate::snapshot::limits::{
-    MAX_GRANTS_PER_SUBJECT, MAX_NAME_BYTES, MAX_PERMISSIONS, MAX_ROLES, MAX_SCOPES, MAX_SUBJECTS,
-    check,
+    MAX_GRANTS_PER_SUBJECT, MAX_NAME_BYTES, MAX_PERMISSIONS, MAX_REVISION, MAX_ROLES, MAX_SCOPES,
+    MAX_SUBJECTS, check, check_revision,
 };
 
 /// Cap on a policy document's text (and on any file the CLI reads).

@@ -1,13 +1,23 @@
 //! "Did you mean" suggestions for unknown names.
 
+/// Work one suggestion may do (bytes compared plus distance cells): past it, the names
+/// not yet looked at are not considered, so a suggestion costs the same in any policy.
+pub const MAX_SUGGEST_WORK: usize = 1 << 20;
+
 /// The candidate closest to `name`, if one is close enough to be a likely typo:
 /// a case-only difference, a small edit distance, or the only name `name` abbreviates.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // One edit per three characters: names shorter than that only get case and prefix hints.
-    let budget = name.chars().count() / 3;
+    let length = name.chars().count();
+    let budget = length / 3;
     let mut best: Option<(usize, &'a str)> = None;
     let mut prefixed: Vec<&'a str> = Vec::new();
+    let mut work = 0usize;
     for candidate in candidates {
+        work += name.len().min(candidate.len()) + 1;
+        if work > MAX_SUGGEST_WORK {
+            break;
+        }
         if candidate == name {
             continue;
         }
@@ -16,6 +26,15 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
         if name.len() >= 2 && candidate.starts_with(name) {
             prefixed.push(candidate);
+        }
+        // Names whose lengths differ by more than the budget cannot be within it.
+        let other = candidate.chars().count();
+        if budget == 0 || other.abs_diff(length) > budget {
+            continue;
+        }
+        work += length * other;
+        if work > MAX_SUGGEST_WORK {
+            break;
         }
         let d = distance(name, candidate);
         if d > 0 && d <= budget && best.is_none_or(|(bd, _)| d < bd) {

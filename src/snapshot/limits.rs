@@ -16,6 +16,25 @@ pub const MAX_GRANTS_PER_SUBJECT: usize = 4_096;
 /// Bytes in one name (tenant, permission, scope, role, subject).
 pub const MAX_NAME_BYTES: usize = 256;
 
+/// The highest revision: 2^53 − 1, the largest integer JavaScript holds exactly, so that
+/// a revision reads back the same in every binding (and `minRevision: gate.revision`
+/// reloads the same snapshot).
+pub const MAX_REVISION: u64 = (1 << 53) - 1;
+
+/// Checks a revision against [`MAX_REVISION`].
+pub fn check_revision(revision: u64) -> Result<()> {
+    if revision > MAX_REVISION {
+        Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "revision {revision} is over the limit of {MAX_REVISION} (2^53 - 1, the largest integer JavaScript holds exactly)"
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn over(what: &str, count: usize, limit: usize) -> Error {
     Error::new(
         ErrorKind::LimitExceeded,
@@ -34,6 +53,7 @@ pub fn check(what: &str, count: usize, limit: usize) -> Result<()> {
 
 /// Checks every count and name length of a decoded payload.
 pub fn check_payload(p: &Payload) -> Result<()> {
+    check_revision(p.revision)?;
     check("permissions", p.permissions.len(), MAX_PERMISSIONS)?;
     check("roles", p.roles.len(), MAX_ROLES)?;
     check("scopes", p.scopes.len(), MAX_SCOPES)?;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::diagnostics::Diagnostics;
 use crate::error::{Error, ErrorKind};
 use crate::policy::document::Policy;
 use crate::policy::names::{is_permission_name, permission_name_hint};
@@ -36,7 +37,7 @@ pub(super) struct Catalog<'p> {
 pub(super) fn catalog<'p>(
     policy: &'p Policy,
     groups: &mut Interner,
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> Catalog<'p> {
     let mut ids: HashMap<&str, u32> = HashMap::new();
     let mut first_at: HashMap<&str, usize> = HashMap::new();

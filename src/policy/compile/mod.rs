@@ -5,12 +5,15 @@
 //! line when the source text is known, and a suggestion when a near name exists.
 
 mod catalog;
+mod diagnostics;
 mod holders;
 mod roles;
 mod scopes;
 mod subjects;
 
 use catalog::{Interner, catalog};
+use diagnostics::Diagnostics;
+pub use diagnostics::{MAX_ERRORS, MAX_HINTS};
 use holders::holder_limits;
 use roles::roles;
 use scopes::scope_tree;
@@ -88,8 +91,9 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
             .at("format"),
         ]);
     }
+    limits::check_revision(options.revision).map_err(|e| vec![e])?;
     check_counts(policy).map_err(|e| vec![e])?;
-    let mut errors = Vec::new();
+    let mut errors = Diagnostics::new();
     if !is_id(&policy.tenant) {
         errors.push(invalid_id("tenant", &policy.tenant).at("tenant"));
     }
@@ -100,7 +104,7 @@ fn build(policy: &Policy, options: &BuildOptions) -> Result<Payload, Vec<Error>>
     let subjects = subjects(policy, &roles, &tree, &mut errors);
     holder_limits(policy, &mut errors);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into_errors());
     }
 
     let scopes = tree.scopes(policy);
@@ -211,6 +215,21 @@ mod tests {
             "{}",
             errors[2]
         );
+    }
+
+    #[test]
+    fn refuses_revisions_javascript_cannot_hold_exactly() {
+        let src = policy("", "");
+        let at = |revision| BuildOptions {
+            revision,
+            ..OPTIONS
+        };
+        assert!(compile_json(&src, &at(limits::MAX_REVISION)).is_ok());
+        for revision in [limits::MAX_REVISION + 1, 9_007_199_254_740_995, u64::MAX] {
+            let err = compile_json(&src, &at(revision)).unwrap_err();
+            assert_eq!(err.code(), "LIMIT_EXCEEDED", "{err}");
+            assert!(err.message().contains("2^53 - 1"), "{err}");
+        }
     }
 
     #[test]

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use super::catalog::Catalog;
+use super::diagnostics::Diagnostics;
 use super::invalid_id;
 use crate::error::{Error, ErrorKind};
 use crate::policy::document::{Policy, RoleDecl};
 use crate::policy::names::{is_id, is_pattern, pattern_matches};
-use crate::policy::suggest::{did_you_mean, suggest};
 use crate::snapshot::payload::Role;
 
 pub(super) struct Roles<'p> {
@@ -19,21 +19,83 @@ pub(super) struct Roles<'p> {
 /// A permission bitset over the catalog, 64 permissions a word.
 type Row = Vec<u64>;
 
+/// Work the compiler may spend matching patterns against the catalog (distinct patterns ×
+/// catalog size) and expanding extensions (distinct extensions × bitset words).
+pub const MAX_EXPANSION_WORK: usize = 1 << 24;
+
+/// What patterns matched, by pattern text (a pattern repeated across roles or within one
+/// is matched once), and the work left.
+struct Patterns<'p> {
+    rows: HashMap<&'p str, Row>,
+    work_left: usize,
+}
+
+impl<'p> Patterns<'p> {
+    /// The bitset of the catalog permissions `pattern` matches, or a refusal once the
+    /// matching work is spent.
+    fn matched(
+        &mut self,
+        pattern: &'p str,
+        catalog: &Catalog<'_>,
+        words: usize,
+    ) -> Result<&Row, Error> {
+        if !self.rows.contains_key(pattern) {
+            let cost = catalog.list.len().max(1);
+            if cost > self.work_left {
+                return Err(too_much_expansion());
+            }
+            self.work_left -= cost;
+            let mut row = vec![0; words];
+            for (id, p) in catalog.list.iter().enumerate() {
+                if pattern_matches(pattern, &p.name) {
+                    set_bit(&mut row, id);
+                }
+            }
+            self.rows.insert(pattern, row);
+        }
+        self.rows.get(pattern).ok_or_else(too_much_expansion)
+    }
+}
+
+fn too_much_expansion() -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        format!(
+            "expanding the roles' patterns and extensions is over the limit of {MAX_EXPANSION_WORK} steps (distinct patterns × permissions, extensions × permissions / 64): use fewer distinct patterns or extensions"
+        ),
+    )
+}
+
 pub(super) fn roles<'p>(
     policy: &'p Policy,
     catalog: &Catalog<'_>,
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> Roles<'p> {
     let index = index_roles(&policy.roles, errors);
     let words = catalog.list.len().div_ceil(64);
     let mut rows: Vec<Row> = Vec::with_capacity(policy.roles.len());
     let mut extends: Vec<Vec<usize>> = Vec::with_capacity(policy.roles.len());
+    let mut patterns = Patterns {
+        rows: HashMap::new(),
+        work_left: MAX_EXPANSION_WORK,
+    };
     for (i, role) in policy.roles.iter().enumerate() {
         if !role.system && role.permissions.is_empty() && role.extends.is_empty() {
             errors.push(empty_role(role).at(format!("roles[{i}]")));
         }
-        rows.push(direct_permissions(i, role, catalog, words, errors));
+        rows.push(direct_permissions(
+            i,
+            role,
+            catalog,
+            words,
+            &mut patterns,
+            errors,
+        ));
         extends.push(extended_roles(i, role, policy, &index, errors));
+    }
+    let edges: usize = extends.iter().map(Vec::len).sum();
+    if edges.saturating_mul(words.max(1)) > MAX_EXPANSION_WORK {
+        errors.push(too_much_expansion().at("roles"));
     }
     let done = expand_extensions(&mut rows, &extends);
     report_extension_cycles(policy, &index, &extends, &done, errors);
@@ -52,7 +114,7 @@ pub(super) fn roles<'p>(
 }
 
 /// Valid, unique role names, by document index.
-fn index_roles<'p>(roles: &'p [RoleDecl], errors: &mut Vec<Error>) -> HashMap<&'p str, usize> {
+fn index_roles<'p>(roles: &'p [RoleDecl], errors: &mut Diagnostics) -> HashMap<&'p str, usize> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, r) in roles.iter().enumerate() {
         if !is_id(&r.name) {
@@ -86,20 +148,21 @@ fn empty_role(role: &RoleDecl) -> Error {
 }
 
 /// The bitset of the permissions role `i` names itself (names and patterns).
-fn direct_permissions(
+fn direct_permissions<'p>(
     i: usize,
-    role: &RoleDecl,
+    role: &'p RoleDecl,
     catalog: &Catalog<'_>,
     words: usize,
-    errors: &mut Vec<Error>,
+    patterns: &mut Patterns<'p>,
+    errors: &mut Diagnostics,
 ) -> Row {
     let mut row = vec![0; words];
     for (j, entry) in role.permissions.iter().enumerate() {
         let path = format!("roles[{i}].permissions[{j}]");
         let found = if entry.contains('*') {
-            pattern_bits(entry, role, catalog, &mut row)
+            pattern_bits(entry, role, catalog, patterns, &mut row)
         } else {
-            name_bit(entry, role, catalog, &mut row)
+            name_bit(entry, role, catalog, &mut row, errors)
         };
         if let Err(e) = found {
             errors.push(e.at(path));
@@ -109,10 +172,11 @@ fn direct_permissions(
 }
 
 /// Sets the bits of every catalog permission `pattern` matches.
-fn pattern_bits(
-    pattern: &str,
+fn pattern_bits<'p>(
+    pattern: &'p str,
     role: &RoleDecl,
     catalog: &Catalog<'_>,
+    patterns: &mut Patterns<'p>,
     row: &mut Row,
 ) -> Result<(), Error> {
     if !is_pattern(pattern) {
@@ -124,24 +188,20 @@ fn pattern_bits(
             ),
         ));
     }
-    let mut matched = false;
-    for (id, p) in catalog.list.iter().enumerate() {
-        if pattern_matches(pattern, &p.name) {
-            set_bit(row, id);
-            matched = true;
-        }
-    }
-    if matched {
-        Ok(())
-    } else {
-        Err(Error::new(
+    let matched = patterns.matched(pattern, catalog, row.len())?;
+    if matched.iter().all(|&w| w == 0) {
+        return Err(Error::new(
             ErrorKind::PatternMatchesNothing,
             format!(
                 "pattern `{pattern}` in role `{}` matches no permission in the catalog",
                 role.name
             ),
-        ))
+        ));
     }
+    for (a, b) in row.iter_mut().zip(matched) {
+        *a |= b;
+    }
+    Ok(())
 }
 
 /// Sets the bit of catalog permission `name`.
@@ -150,19 +210,16 @@ fn name_bit(
     role: &RoleDecl,
     catalog: &Catalog<'_>,
     row: &mut Row,
+    errors: &mut Diagnostics,
 ) -> Result<(), Error> {
     if let Some(&id) = catalog.ids.get(name) {
         set_bit(row, id as usize);
         return Ok(());
     }
-    let hint = suggest(name, catalog.list.iter().map(|p| p.name.as_str()));
+    let hint = errors.hint(name, catalog.list.iter().map(|p| p.name.as_str()));
     Err(Error::new(
         ErrorKind::UnknownPermission,
-        format!(
-            "unknown permission `{name}` in role `{}`{}",
-            role.name,
-            did_you_mean(hint)
-        ),
+        format!("unknown permission `{name}` in role `{}`{hint}", role.name),
     ))
 }
 
@@ -172,22 +229,18 @@ fn extended_roles(
     role: &RoleDecl,
     policy: &Policy,
     index: &HashMap<&str, usize>,
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> Vec<usize> {
     let mut targets = Vec::with_capacity(role.extends.len());
     for (j, e) in role.extends.iter().enumerate() {
         match index.get(e.as_str()) {
             Some(&target) => targets.push(target),
             None => {
-                let hint = suggest(e, policy.roles.iter().map(|r| r.name.as_str()));
+                let hint = errors.hint(e, policy.roles.iter().map(|r| r.name.as_str()));
                 errors.push(
                     Error::new(
                         ErrorKind::UnknownRole,
-                        format!(
-                            "role `{}` extends unknown role `{e}`{}",
-                            role.name,
-                            did_you_mean(hint)
-                        ),
+                        format!("role `{}` extends unknown role `{e}`{hint}", role.name),
                     )
                     .at(format!("roles[{i}].extends[{j}]")),
                 );
@@ -243,15 +296,20 @@ fn report_extension_cycles(
     index: &HashMap<&str, usize>,
     extends: &[Vec<usize>],
     done: &[bool],
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) {
     let unfinished = |r: usize| done.get(r) == Some(&false);
     let mut reported = vec![false; done.len()];
+    // Where each role stands in the chain being followed (usize::MAX: not on it).
+    let mut on_chain = vec![usize::MAX; done.len()];
     for start in 0..done.len() {
         if !unfinished(start) || reported.get(start) == Some(&true) {
             continue;
         }
         let mut chain = vec![start];
+        if let Some(p) = on_chain.get_mut(start) {
+            *p = 0;
+        }
         let mut at = start;
         loop {
             let next = extends
@@ -261,7 +319,7 @@ fn report_extension_cycles(
             if reported.get(next) == Some(&true) {
                 break;
             }
-            if let Some(pos) = chain.iter().position(|&c| c == next) {
+            if let Some(&pos) = on_chain.get(next).filter(|&&p| p != usize::MAX) {
                 let cycle = chain.get(pos..).unwrap_or_default();
                 let j = policy.roles.get(at).and_then(|r| {
                     r.extends
@@ -274,12 +332,18 @@ fn report_extension_cycles(
                 );
                 break;
             }
+            if let Some(p) = on_chain.get_mut(next) {
+                *p = chain.len();
+            }
             chain.push(next);
             at = next;
         }
         for c in chain {
             if let Some(r) = reported.get_mut(c) {
                 *r = true;
+            }
+            if let Some(p) = on_chain.get_mut(c) {
+                *p = usize::MAX;
             }
         }
     }

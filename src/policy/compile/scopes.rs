@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use super::catalog::Interner;
+use super::diagnostics::Diagnostics;
 use super::invalid_id;
 use crate::error::{Error, ErrorKind};
 use crate::policy::document::{Policy, ScopeDecl};
 use crate::policy::limits::MAX_SCOPE_DEPTH;
 use crate::policy::names::is_id;
-use crate::policy::suggest::{did_you_mean, suggest};
 use crate::snapshot::payload::Scope;
 
 /// Marks a document index the pre-order walk has not reached.
@@ -63,7 +63,7 @@ pub(super) struct ScopeList {
     pub(super) kinds: Vec<String>,
 }
 
-pub(super) fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> ScopeTree<'p> {
+pub(super) fn scope_tree<'p>(policy: &'p Policy, errors: &mut Diagnostics) -> ScopeTree<'p> {
     let scopes = &policy.scopes;
     let index = index_scopes(scopes, errors);
     let roots: Vec<usize> = scopes
@@ -85,7 +85,7 @@ pub(super) fn scope_tree<'p>(policy: &'p Policy, errors: &mut Vec<Error>) -> Sco
 }
 
 /// Valid, unique scope ids, by document index.
-fn index_scopes<'p>(scopes: &'p [ScopeDecl], errors: &mut Vec<Error>) -> HashMap<&'p str, usize> {
+fn index_scopes<'p>(scopes: &'p [ScopeDecl], errors: &mut Diagnostics) -> HashMap<&'p str, usize> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, s) in scopes.iter().enumerate() {
         if s.id == "*" {
@@ -117,7 +117,7 @@ fn index_scopes<'p>(scopes: &'p [ScopeDecl], errors: &mut Vec<Error>) -> HashMap
 }
 
 /// Exactly one scope, the tenant root, has no parent.
-fn check_roots(scopes: &[ScopeDecl], roots: &[usize], errors: &mut Vec<Error>) {
+fn check_roots(scopes: &[ScopeDecl], roots: &[usize], errors: &mut Diagnostics) {
     match roots {
         [] if !scopes.is_empty() => errors.push(
             Error::new(
@@ -155,7 +155,7 @@ type Links = (Vec<Option<usize>>, Vec<Vec<usize>>);
 fn link_parents(
     scopes: &[ScopeDecl],
     index: &HashMap<&str, usize>,
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> Links {
     let mut parent: Vec<Option<usize>> = vec![None; scopes.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); scopes.len()];
@@ -170,13 +170,21 @@ fn link_parents(
                     c.push(i);
                 }
             }
-            None => errors.push(unknown_parent(scopes, s, p).at(format!("scopes[{i}].parent"))),
+            None => {
+                let e = unknown_parent(scopes, s, p, errors);
+                errors.push(e.at(format!("scopes[{i}].parent")));
+            }
         }
     }
     (parent, children)
 }
 
-fn unknown_parent(scopes: &[ScopeDecl], scope: &ScopeDecl, parent: &str) -> Error {
+fn unknown_parent(
+    scopes: &[ScopeDecl],
+    scope: &ScopeDecl,
+    parent: &str,
+    errors: &mut Diagnostics,
+) -> Error {
     let others = scopes
         .iter()
         .map(|x| x.id.as_str())
@@ -186,7 +194,7 @@ fn unknown_parent(scopes: &[ScopeDecl], scope: &ScopeDecl, parent: &str) -> Erro
         format!(
             "unknown parent scope `{parent}` of scope `{}`{}",
             scope.id,
-            did_you_mean(suggest(parent, others))
+            errors.hint(parent, others)
         ),
     )
 }
@@ -197,7 +205,7 @@ fn number_in_preorder(
     count: usize,
     root: Option<usize>,
     children: &[Vec<usize>],
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> (Vec<usize>, Vec<u32>) {
     let mut preorder = Vec::with_capacity(count);
     let mut numbers = vec![UNREACHED; count];
@@ -233,24 +241,37 @@ fn report_cycles(
     roots: &[usize],
     parent: &[Option<usize>],
     numbers: &[u32],
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) {
     let unreached = |i: usize| numbers.get(i) == Some(&UNREACHED);
     let mut seen = vec![false; scopes.len()];
+    for &root in roots {
+        if let Some(s) = seen.get_mut(root) {
+            *s = true;
+        }
+    }
+    // Where each scope stands in the chain being followed (usize::MAX: not on it).
+    let mut on_chain = vec![usize::MAX; scopes.len()];
     for start in 0..scopes.len() {
-        if !unreached(start) || seen.get(start) == Some(&true) || roots.contains(&start) {
+        if !unreached(start) || seen.get(start) == Some(&true) {
             continue;
         }
         let mut chain = vec![start];
+        if let Some(p) = on_chain.get_mut(start) {
+            *p = 0;
+        }
         let mut at = start;
         while let Some(Some(next)) = parent.get(at).copied() {
             if seen.get(next) == Some(&true) || !unreached(next) {
                 break;
             }
-            if let Some(pos) = chain.iter().position(|&c| c == next) {
+            if let Some(&pos) = on_chain.get(next).filter(|&&p| p != usize::MAX) {
                 let cycle = chain.get(pos..).unwrap_or_default();
                 errors.push(scope_cycle(scopes, cycle, next).at(format!("scopes[{next}].parent")));
                 break;
+            }
+            if let Some(p) = on_chain.get_mut(next) {
+                *p = chain.len();
             }
             chain.push(next);
             at = next;
@@ -258,6 +279,9 @@ fn report_cycles(
         for c in chain {
             if let Some(s) = seen.get_mut(c) {
                 *s = true;
+            }
+            if let Some(p) = on_chain.get_mut(c) {
+                *p = usize::MAX;
             }
         }
     }

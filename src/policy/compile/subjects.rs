@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::diagnostics::Diagnostics;
 use super::invalid_id;
 use super::roles::Roles;
 use super::scopes::ScopeTree;
@@ -10,7 +11,6 @@ use crate::encoding::hex_decode;
 use crate::error::{Error, ErrorKind};
 use crate::policy::document::{GrantDecl, Policy, SubjectDecl};
 use crate::policy::names::is_id;
-use crate::policy::suggest::{did_you_mean, suggest};
 use crate::snapshot::payload::{Grant, GrantScope, Subject, SubjectKind};
 use crate::time::{Timestamp, parse_rfc3339};
 
@@ -28,7 +28,7 @@ pub(super) fn subjects(
     policy: &Policy,
     roles: &Roles<'_>,
     tree: &ScopeTree<'_>,
-    errors: &mut Vec<Error>,
+    errors: &mut Diagnostics,
 ) -> Vec<Subject> {
     let mut cx = Context {
         policy,
@@ -46,7 +46,7 @@ pub(super) fn subjects(
 }
 
 impl<'p> Context<'_, 'p> {
-    fn subject(&mut self, i: usize, s: &'p SubjectDecl, errors: &mut Vec<Error>) -> Subject {
+    fn subject(&mut self, i: usize, s: &'p SubjectDecl, errors: &mut Diagnostics) -> Subject {
         self.check_id(i, s, errors);
         let kind = subject_kind(s).map_err(|e| errors.push(e.at(format!("subjects[{i}].kind"))));
         let kind = kind.ok();
@@ -71,7 +71,7 @@ impl<'p> Context<'_, 'p> {
     }
 
     /// A valid id, not used by an earlier subject.
-    fn check_id(&mut self, i: usize, s: &'p SubjectDecl, errors: &mut Vec<Error>) {
+    fn check_id(&mut self, i: usize, s: &'p SubjectDecl, errors: &mut Diagnostics) {
         if !is_id(&s.id) {
             errors.push(invalid_id("subject id", &s.id).at(format!("subjects[{i}].id")));
         } else if let Some(&first) = self.first_at.get(s.id.as_str()) {
@@ -133,13 +133,13 @@ impl<'p> Context<'_, 'p> {
         s: &SubjectDecl,
         g: &GrantDecl,
         path: &str,
-        errors: &mut Vec<Error>,
+        errors: &mut Diagnostics,
     ) -> Option<Grant> {
         let role = self
-            .grant_role(s, g)
+            .grant_role(s, g, errors)
             .map_err(|e| errors.push(e.at(format!("{path}.role"))));
         let scope = self
-            .grant_scope(s, g)
+            .grant_scope(s, g, errors)
             .map_err(|e| errors.push(e.at(format!("{path}.scope"))));
         let expires_at = grant_expiry(s, g)
             .map_err(|e| errors.push(e.at(format!("{path}.expires_at"))))
@@ -152,38 +152,38 @@ impl<'p> Context<'_, 'p> {
         })
     }
 
-    fn grant_role(&self, s: &SubjectDecl, g: &GrantDecl) -> Result<u32, Error> {
+    fn grant_role(
+        &self,
+        s: &SubjectDecl,
+        g: &GrantDecl,
+        errors: &mut Diagnostics,
+    ) -> Result<u32, Error> {
         if let Some(&r) = self.roles.index.get(g.role.as_str()) {
             return Ok(r as u32);
         }
-        let hint = suggest(&g.role, self.policy.roles.iter().map(|r| r.name.as_str()));
+        let hint = errors.hint(&g.role, self.policy.roles.iter().map(|r| r.name.as_str()));
         Err(Error::new(
             ErrorKind::UnknownRole,
-            format!(
-                "unknown role `{}` in grant of `{}`{}",
-                g.role,
-                s.id,
-                did_you_mean(hint)
-            ),
+            format!("unknown role `{}` in grant of `{}`{hint}", g.role, s.id),
         ))
     }
 
-    fn grant_scope(&self, s: &SubjectDecl, g: &GrantDecl) -> Result<GrantScope, Error> {
+    fn grant_scope(
+        &self,
+        s: &SubjectDecl,
+        g: &GrantDecl,
+        errors: &mut Diagnostics,
+    ) -> Result<GrantScope, Error> {
         if g.scope == "*" {
             return Ok(GrantScope::BelowRoot);
         }
         if let Some(&d) = self.tree.index.get(g.scope.as_str()) {
             return Ok(GrantScope::Scope(self.tree.number(d)));
         }
-        let hint = suggest(&g.scope, self.policy.scopes.iter().map(|s| s.id.as_str()));
+        let hint = errors.hint(&g.scope, self.policy.scopes.iter().map(|s| s.id.as_str()));
         Err(Error::new(
             ErrorKind::UnknownScope,
-            format!(
-                "unknown scope `{}` in grant of `{}`{}",
-                g.scope,
-                s.id,
-                did_you_mean(hint)
-            ),
+            format!("unknown scope `{}` in grant of `{}`{hint}", g.scope, s.id),
         ))
     }
 }
