@@ -1,5 +1,6 @@
 //! The one error type of the crate, with a stable code per kind.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What kind of failure an [`Error`] is; [`ErrorKind::code`] is its stable name.
@@ -155,11 +156,12 @@ pub struct Error {
 }
 
 impl Error {
-    /// An error of `kind` with a message (lowercase, user input in backticks).
+    /// An error of `kind` with a message (lowercase, user input in backticks); control
+    /// characters in it (from names echoed back) are escaped.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
-            message: message.into(),
+            message: escape_controls(&message.into()).into_owned(),
             path: None,
             line: None,
         }
@@ -234,5 +236,43 @@ mod tests {
         assert_eq!(e.code(), "UNKNOWN_ROLE");
         assert!(e.kind().is_policy_error());
         assert!(!ErrorKind::BadSignature.is_policy_error());
+    }
+}
+
+/// `text` with control and bidirectional-formatting characters written as `\u{..}`, so a
+/// name echoed in a message cannot move a terminal's cursor or reorder what is shown.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        assert_eq!(escape_controls("admin"), "admin");
+        assert_eq!(escape_controls("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(escape_controls("x\ny\t\u{7f}"), "x\\u{a}y\\u{9}\\u{7f}");
+        assert_eq!(escape_controls("\u{202e}nimda"), "\\u{202e}nimda");
+        assert_eq!(escape_controls("аdmin ✓"), "аdmin ✓");
+        let e = Error::new(ErrorKind::UnknownRole, "unknown role `\u{1b}]0;pwned\u{7}`");
+        assert_eq!(e.message(), "unknown role `\\u{1b}]0;pwned\\u{7}`");
     }
 }

@@ -1,11 +1,12 @@
 //! Best practices from the seed consoles' documents, as warnings on a policy that
 //! compiles: unused roles, roles identical to another, grants made redundant by a
 //! broader grant of the same subject, `*` grants to subjects without an admin-level
-//! role, and custom roles named like a system role.
+//! role, and custom roles named like a system role or spelt with look-alike characters.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
+use unicode_security::confusable_detection::skeleton;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::policy::document::{GrantDecl, Policy};
@@ -13,7 +14,8 @@ use crate::snapshot::payload::{Payload, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
-    /// `UNUSED_ROLE`, `IDENTICAL_ROLES`, `REDUNDANT_GRANT`, `WILDCARD_GRANT` or `SHADOWS_SYSTEM_ROLE`.
+    /// `UNUSED_ROLE`, `IDENTICAL_ROLES`, `REDUNDANT_GRANT`, `WILDCARD_GRANT`,
+    /// `SHADOWS_SYSTEM_ROLE` or `CONFUSABLE_ROLE`.
     pub code: &'static str,
     pub message: String,
     /// Where in the policy document (`roles[3]`, `subjects[2].grants[1]`).
@@ -135,11 +137,18 @@ impl<'a> View<'a> {
     }
 }
 
+/// A name as people read it: look-alike characters mapped to one (UTS #39 skeleton, so a
+/// Cyrillic `а` reads as `a`), then only ASCII letters and digits, lowercase.
 fn squash(name: &str) -> String {
-    name.chars()
+    skeleton(name)
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase()
+}
+
+/// Whether two different names look the same (equal UTS #39 skeletons).
+fn confusable(a: &str, b: &str) -> bool {
+    a != b && skeleton(a).eq(skeleton(b))
 }
 
 /// The warnings for a policy and its compiled payload, in document order; refused with
@@ -197,7 +206,13 @@ fn role_warnings(policy: &Policy, view: &View<'_>, out: &mut Vec<Warning>) {
         if !role.system {
             let mine = squash(name);
             for (system, theirs) in &systems {
-                if mine.starts_with(theirs.as_str()) || mine.ends_with(theirs.as_str()) {
+                if confusable(name, system) {
+                    out.push(warn(
+                        "CONFUSABLE_ROLE",
+                        format!("roles[{i}]"),
+                        format!("custom role `{name}` looks exactly like system role `{system}` (it differs only in look-alike characters): rename it"),
+                    ));
+                } else if mine.starts_with(theirs.as_str()) || mine.ends_with(theirs.as_str()) {
                     out.push(warn(
                         "SHADOWS_SYSTEM_ROLE",
                         format!("roles[{i}]"),

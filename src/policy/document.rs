@@ -103,7 +103,9 @@ fn active_default() -> bool {
 
 impl Policy {
     /// Parses a policy document, with the JSON path and line of any mistake in its shape.
+    /// A leading byte-order mark is skipped (editors on some systems write one).
     pub fn from_json(src: &str) -> Result<Policy> {
+        let src = without_bom(src);
         if src.len() > super::limits::MAX_INPUT_BYTES {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -142,9 +144,17 @@ fn syntax_message(e: &serde_json::Error) -> String {
     format!("invalid policy document: {text}")
 }
 
+/// The text without a leading UTF-8 byte-order mark, which every reader of policies skips.
+pub fn without_bom(src: &str) -> &str {
+    src.strip_prefix('\u{feff}').unwrap_or(src)
+}
+
 /// Adds the source line to an error located by JSON path.
 pub(crate) fn with_line(err: Error, src: &str) -> Error {
-    match err.path().and_then(|p| locate::line_of(src, p)) {
+    match err
+        .path()
+        .and_then(|p| locate::line_of(without_bom(src), p))
+    {
         Some(line) if err.line().is_none() => err.at_line(line),
         _ => err,
     }

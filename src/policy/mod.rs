@@ -11,5 +11,10 @@ mod slice;
 pub mod suggest;
 
 pub use compile::{BuildOptions, compile, compile_document, compile_json, diagnose};
+pub use document::without_bom;
 pub use document::{GrantDecl, PermissionDecl, Policy, RoleDecl, ScopeDecl, SubjectDecl};
-pub(crate) use locate::line_of;
+
+/// The 1-based line of a JSON path in a policy's text (a leading byte-order mark skipped).
+pub(crate) fn line_of(src: &str, path: &str) -> Option<usize> {
+    locate::line_of(without_bom(src), path)
+}

@@ -13,7 +13,7 @@ use rolegate::{Engine, Payload, Policy};
 use serde_json::json;
 
 use crate::input::{open, open_document, read_text};
-use crate::output::{Failure, print_json, set};
+use crate::output::{Failure, print_json, set, write_out};
 use crate::{MatrixFormat, Outcome, Trust};
 
 /// The catalog grouped as the payload lists its groups (ungrouped permissions last).
@@ -344,7 +344,7 @@ pub fn typegen(input: &Path, scopes: bool, out: Option<&Path>, trust: &Trust) ->
     let (engine, _) = open(input, trust)?;
     let text = typescript(&engine, scopes, input);
     match out {
-        Some(path) => std::fs::write(path, text).map_err(|e| Failure::io(path, &e))?,
+        Some(path) => write_out(path, text.as_bytes())?,
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::decision_text::{decision_json, describe, hint, permission_names};
 use crate::input::{open, read_bytes, read_text, signing_key, time_or_now};
-use crate::output::{Failure, print_json, set};
+use crate::output::{Failure, is_stdio, print_json, set, write_out};
 use crate::{Command, Outcome, Query, admin, test_cmd};
 
 pub fn run(command: Command, json: bool) -> Outcome {
@@ -151,8 +151,18 @@ fn keygen(out: &Path, key_id: Option<&str>, force: bool, json: bool) -> Outcome 
     getrandom::fill(&mut seed)
         .map_err(|e| Failure::new("RANDOM", format!("no randomness for a new key: {e}")))?;
     let key = SigningKey::from_seed(seed, key_id)?;
-    write_secret(out, key.to_json().as_bytes(), force)?;
     let public = key.public_key();
+    if is_stdio(out) {
+        // The key itself is the output; what would describe it goes to stderr.
+        write_out(out, key.to_json().as_bytes())?;
+        eprintln!(
+            "key id {}, public key {} (trust it with: --public-key {public})",
+            public.key_id(),
+            public.to_base64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_secret(out, key.to_json().as_bytes(), force)?;
     if json {
         print_json(
             &json!({"key_id": public.key_id(), "public_key": public.to_base64(), "file": out.display().to_string()}),
@@ -238,7 +248,11 @@ fn build(
         payload = payload.slice(subject)?;
     }
     let bytes = seal(&payload, &key);
-    std::fs::write(out, &bytes).map_err(|e| Failure::io(out, &e))?;
+    write_out(out, &bytes)?;
+    if is_stdio(out) {
+        // The snapshot is the output: say nothing more on stdout.
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         print_json(
             &json!({"file": out.display().to_string(), "bytes": bytes.len(), "key_id": key.key_id(), "header": payload_header_json(&payload)}),

@@ -1,6 +1,7 @@
 //! Decisions in words and as JSON, with a near name suggested for an unknown one: what
 //! `check`, `explain` and `test` print.
 
+use rolegate::error::escape_controls;
 use rolegate::policy::suggest::{did_you_mean, suggest};
 use rolegate::time::format_rfc3339;
 use rolegate::{Decision, Engine, Reason};
@@ -60,7 +61,8 @@ pub fn describe(decision: &Decision<'_>, engine: &Engine, q: &Query) -> String {
         ),
         other => other.to_string(),
     };
-    format!("{verdict}: {detail} (revision {})", decision.revision)
+    let text = format!("{verdict}: {detail} (revision {})", decision.revision);
+    escape_controls(&text).into_owned()
 }
 
 pub fn decision_json(decision: &Decision<'_>, engine: &Engine, q: &Query) -> Value {

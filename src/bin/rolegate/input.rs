@@ -1,5 +1,6 @@
 //! Reading what commands are given: files, keys, times, and snapshots or policies.
 
+use std::io::Read;
 use std::path::Path;
 
 use rolegate::policy::limits::MAX_INPUT_BYTES;
@@ -10,34 +11,58 @@ use rolegate::{
 };
 
 use crate::Trust;
-use crate::output::Failure;
+use crate::output::{Failure, is_stdio, shown};
 
-/// Refuses a file over `MAX_INPUT_BYTES` before reading it.
-fn check_size(path: &Path) -> Result<(), Failure> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| Failure::io(path, &e))?
-        .len();
-    if len > MAX_INPUT_BYTES as u64 {
-        return Err(Failure::new(
-            "TOO_LARGE",
-            format!(
-                "`{}` is {len} bytes, over the cap of {MAX_INPUT_BYTES}",
-                path.display()
-            ),
-        ));
-    }
-    Ok(())
+fn too_large(path: &Path, len: u64) -> Failure {
+    Failure::new(
+        "TOO_LARGE",
+        format!(
+            "`{}` is {len} bytes or more, over the cap of {MAX_INPUT_BYTES}",
+            shown(path)
+        ),
+    )
 }
 
+/// The bytes of a file, or of standard input for `-`: at most `MAX_INPUT_BYTES`, read
+/// through a bounded reader, so pipes and devices (whose size metadata says 0) are capped
+/// too; a regular file over the cap is refused before reading.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
-    check_size(path)?;
-    std::fs::read(path).map_err(|e| Failure::io(path, &e))
+    let cap = MAX_INPUT_BYTES as u64;
+    let mut bytes = Vec::new();
+    let read = if is_stdio(path) {
+        std::io::stdin()
+            .lock()
+            .take(cap + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Failure::io(path, &e))?;
+        let len = file.metadata().map_err(|e| Failure::io(path, &e))?.len();
+        if len > cap {
+            return Err(too_large(path, len));
+        }
+        file.take(cap + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| Failure::io(path, &e))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(path, cap + 1));
+    }
+    Ok(bytes)
 }
 
+/// A UTF-8 text file (or standard input for `-`), without a leading byte-order mark.
 pub fn read_text(path: &Path) -> Result<String, Failure> {
-    check_size(path)?;
-    std::fs::read_to_string(path).map_err(|e| Failure::io(path, &e))
+    text_of(read_bytes(path)?, path)
 }
+
+/// Bytes as UTF-8 text, a leading byte-order mark dropped; the same refusal everywhere.
+fn text_of(mut bytes: Vec<u8>, path: &Path) -> Result<String, Failure> {
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::not_utf8(path))
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 pub fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
     Ok(SigningKey::from_json(&read_text(path)?)?)
@@ -81,9 +106,11 @@ impl Trust {
     }
 }
 
-/// Whether the bytes look like a JSON policy document rather than a snapshot.
+/// Whether the bytes look like a JSON policy document (after any byte-order mark) rather
+/// than a snapshot.
 fn is_policy(bytes: &[u8]) -> bool {
-    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    let text = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 /// Opens a snapshot (verified when keys are given) or compiles a policy document, for
@@ -101,8 +128,7 @@ pub fn open_document(
     let now = trust.now()?;
     let bytes = read_bytes(path)?;
     if is_policy(&bytes) {
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Failure::new("POLICY_SYNTAX", "the policy is not UTF-8"))?;
+        let text = text_of(bytes, path)?;
         let (policy, payload) = compile_document(
             &text,
             &BuildOptions {
@@ -121,7 +147,7 @@ pub fn open_document(
     }
     eprintln!(
         "warning: `{}` is not verified: pass --public-key KEY_ID=BASE64 or --key FILE to check its signature",
-        path.display()
+        shown(path)
     );
     let payload = Payload::from_bytes(Unverified::parse(&bytes)?.payload_unverified())?;
     check_freshness(&payload, &options)?;

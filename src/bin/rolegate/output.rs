@@ -1,5 +1,8 @@
 //! Reporting: failures to stderr with their code, as text or JSON.
 
+use std::io::Write;
+
+use rolegate::error::escape_controls;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,13 +28,21 @@ impl Failure {
         Failure {
             errors: Vec::new(),
             file: None,
-            other: Some((code, message.into())),
+            other: Some((code, escape_controls(&message.into()).into_owned())),
             exit: EXIT_ERROR,
         }
     }
 
+    /// A text input that is not UTF-8, the same from every command.
+    pub fn not_utf8(path: &Path) -> Failure {
+        Failure::new(
+            "NOT_UTF8",
+            format!("`{}` is not UTF-8 text: save it as UTF-8", shown(path)),
+        )
+    }
+
     pub fn io(path: &Path, e: &std::io::Error) -> Failure {
-        Failure::new("IO", format!("cannot access `{}`: {e}", path.display()))
+        Failure::new("IO", format!("cannot access `{}`: {e}", shown(path)))
     }
 
     /// Every mistake found in a policy file.
@@ -116,4 +127,30 @@ pub fn set(object: &mut Value, key: &str, value: Value) {
     if let Some(map) = object.as_object_mut() {
         map.insert(key.to_string(), value);
     }
+}
+
+/// How a path given on the command line is named in messages (`-` is standard input or output).
+pub fn shown(path: &Path) -> String {
+    if is_stdio(path) {
+        "standard input/output".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Whether `path` is `-`: standard input where a file is read, standard output where one is written.
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes `bytes` to the file `path`, or to standard output for `-`.
+pub fn write_out(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if is_stdio(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::io(path, &e));
+    }
+    std::fs::write(path, bytes).map_err(|e| Failure::io(path, &e))
 }
