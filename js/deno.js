@@ -1,8 +1,2 @@
-// Deno entry: read the .wasm beside this file and compile it synchronously.
-import { initSync } from "./engine.js";
-
-initSync({ module: Deno.readFileSync(new URL("./engine_bg.wasm", import.meta.url)) });
-
-export * from "./gate.js";
-export { snapshotSource } from "./source.js";
-export const ready = Promise.resolve();
+// Deno entry: the inlined engine (no file read, so no --allow-read is needed for it).
+export * from "./inline.js";

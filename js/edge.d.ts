@@ -46,7 +46,13 @@ export interface Allowed {
   route: Route | null;
 }
 
-export declare function guard<Env = unknown>(
-  handler: (request: Request, env: Env, context: { rolegate: Allowed }) => Response | Promise<Response>,
+/** What a Workers runtime passes as the third argument: `waitUntil` keeps background work (a snapshot refresh) alive. */
+export interface ExecutionContextLike {
+  waitUntil?(promise: Promise<unknown>): void;
+  passThroughOnException?(): void;
+}
+
+export declare function guard<Env = unknown, Context extends ExecutionContextLike = ExecutionContextLike>(
+  handler: (request: Request, env: Env, context: Context & { rolegate: Allowed }) => Response | Promise<Response>,
   options: GuardOptions,
-): (request: Request, env?: Env, context?: object) => Promise<Response>;
+): (request: Request, env?: Env, context?: Context) => Promise<Response>;

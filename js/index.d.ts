@@ -42,7 +42,8 @@ export type ErrorCode =
   | "NOT_YET_VALID"
   | "ROLLBACK"
   | "BAD_KEY"
-  | "LIMIT_EXCEEDED";
+  | "LIMIT_EXCEEDED"
+  | "NOT_READY";
 
 /** What rolegate throws: a `TypeError` (code `INVALID_ARGUMENT`) or an `Error` named `RolegateError`. */
 export interface RolegateError extends Error {
@@ -86,9 +87,28 @@ export interface Binding {
   canId(permissionId: number): boolean;
 }
 
-export declare class Gate extends EventTarget {
-  /** Verifies and loads snapshot bytes; throws a `RolegateError` with a code when refused. */
+/**
+ * Where the engine's .wasm comes from, for `init` or `Gate.load`'s `wasm` option: a URL,
+ * a `Response` (or a promise of one), its bytes, or a compiled `WebAssembly.Module`.
+ */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | object;
+
+/** A gate's event, as delivered to its listeners. */
+export interface GateEvent {
+  readonly type: string;
+}
+
+/** A listener; declared as a method so that DOM code may type its event as `Event`. */
+export type GateListener = { bivarianceHack(event: GateEvent): void }["bivarianceHack"] | { handleEvent(event: GateEvent): void };
+
+export declare class Gate {
+  /**
+   * Verifies and loads snapshot bytes; throws a `RolegateError` with a code when refused.
+   * Works at once in every entry but `rolegate/slim`, which needs `await init(wasm)` first.
+   */
   constructor(bytes: Uint8Array | ArrayBuffer, options: GateOptions);
+  /** Initialises the engine if needed (from `options.wasm` when given), then loads: the one way that works everywhere. */
+  static load(bytes: Uint8Array | ArrayBuffer, options: GateOptions & { wasm?: WasmSource }): Promise<Gate>;
   /** Whether `subject` holds `permission` on `scope` (default: the tenant root). Unknown names deny. */
   can(subject: string, permission: string, scope?: string | null): boolean;
   explain(subject: string, permission: string, scope?: string | null): Decision;
@@ -109,12 +129,16 @@ export declare class Gate extends EventTarget {
   readonly expired: boolean;
   readonly keyId: string | null;
   readonly sliceSubject: string | null;
-  addEventListener(type: "updated" | "expired", listener: (event: Event) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  /** `updated` after a successful `update`; `expired` once, when a check finds the snapshot expired. A throwing listener is reported, never rethrown. */
+  addEventListener(type: "updated" | "expired" | (string & {}), listener: GateListener | null, options?: boolean | { once?: boolean; signal?: unknown }): void;
+  removeEventListener(type: string, listener: GateListener | null, options?: boolean | { capture?: boolean }): void;
 }
 
-/** Resolves when the engine is ready (already resolved in Node, workerd and Deno). */
-export declare const ready: Promise<void>;
+/** Initialises the engine once: from `wasm` when given, else from the entry's own .wasm. */
+export declare function init(wasm?: WasmSource | PromiseLike<WasmSource>): Promise<void>;
+
+/** `await ready` initialises the engine from the entry's own .wasm. */
+export declare const ready: PromiseLike<void>;
 
 type SnapshotBytes = Uint8Array | ArrayBuffer | ArrayBufferView;
 

@@ -39,3 +39,13 @@ export interface NodeRequestLike {
 export declare function authorizer(options: Omit<GuardOptions, "identify"> & { identify?: (request: any) => string | null | undefined | Promise<string | null | undefined> }): (request: NodeRequestLike) => Promise<Allowed | Denied>;
 
 export declare function middleware(options: Parameters<typeof authorizer>[0]): (req: any, res: any, next: (error?: unknown) => void) => void;
+
+declare global {
+  // Express's Request (from @types/express, when present) carries what a guard decided.
+  namespace Express {
+    interface Request {
+      /** Set by `forExpress(...).require(...)` or `middleware(...)` for an allowed request. */
+      rolegate?: Allowed;
+    }
+  }
+}

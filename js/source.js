@@ -1,7 +1,6 @@
 // A gate fed from a snapshot source and kept fresh, for edge workers and Node services:
 // bytes bundled with the code (a module or data binding), a KV-style getter, or a URL
 // revalidated with its ETag.
-import { Gate } from "./gate.js";
 import { plainBytes, plainOptions } from "./plain.js";
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
@@ -36,6 +35,11 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
   return { refreshable: true, pull: etagFetcher(url, fetchImpl) };
 }
 
+/** The `snapshotSource` of an entry, loading snapshots into that entry's `Gate`. */
+export function sourceFor(Gate) {
+  return (options) => snapshotSource(Gate, options);
+}
+
 /**
  * A snapshot source: `source(env, ctx)` resolves to a Gate, loading it on first use (in
  * Workers that is inside a handler, where the clock runs) and refreshing it in the
@@ -47,7 +51,7 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
  * `url` (fetched with If-None-Match); `refresh` (ms, default 60000), `fetch`,
  * `onError(error)`, `onUpdate(gate)`, and the Gate options (`keys`, `tenant`, ...).
  */
-export function snapshotSource(options) {
+function snapshotSource(Gate, options) {
   const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate"];
   const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {} } = readOptions(options, names, "snapshotSource's options");
   const gateOptions = plainOptions(options);

@@ -1,10 +1,7 @@
 // workerd / Cloudflare Workers entry: the .wasm is imported as a compiled module (Workers
-// refuse to compile WebAssembly from bytes at run time).
+// refuse to compile WebAssembly from bytes), and initialised on the first `new Gate`.
 import wasm from "./engine_bg.wasm";
-import { initSync } from "./engine.js";
+import { entry } from "./init.js";
 
-initSync({ module: wasm });
-
-export * from "./gate.js";
-export { snapshotSource } from "./source.js";
-export const ready = Promise.resolve();
+export const { Gate, init, ready, snapshotSource } = entry(() => wasm);
+export { isRolegateError } from "./gate.js";

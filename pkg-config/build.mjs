@@ -44,9 +44,15 @@ for (const file of readdirSync(join(root, "js"))) {
   if (/\.(js|cjs|d\.ts)$/.test(file)) copyFileSync(join(root, "js", file), join(pkg, file));
 }
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+// The .wasm inlined for the default entries (bundlers need no asset handling for it).
+writeFileSync(
+  join(pkg, "engine_wasm.js"),
+  `// The engine's .wasm, base64 (written by pkg-config/build.mjs).\nexport const WASM_BASE64 = "${readFileSync(join(pkg, "engine_bg.wasm")).toString("base64")}";\n`,
+);
 const manifest = JSON.parse(readFileSync(join(root, "pkg-config", "package.json"), "utf8"));
 manifest.version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
 // Subpath exports for the layers that exist (rolegate/dom, rolegate/edge, rolegate/node).
+manifest.exports["./slim"] = { types: "./index.d.ts", default: "./slim.js" };
 for (const layer of ["dom", "edge", "node"]) {
   const file = `${layer === "node" ? "node-middleware" : layer}.js`;
   if (existsSync(join(pkg, file))) {

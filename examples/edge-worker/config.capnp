@@ -25,6 +25,7 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/workerd.js", esModule = embed "node_modules/rolegate/workerd.js"),
     (name = "rolegate/engine.js", esModule = embed "node_modules/rolegate/engine.js"),
     (name = "rolegate/engine_bg.wasm", wasm = embed "node_modules/rolegate/engine_bg.wasm"),
+    (name = "rolegate/init.js", esModule = embed "node_modules/rolegate/init.js"),
     (name = "rolegate/gate.js", esModule = embed "node_modules/rolegate/gate.js"),
     (name = "rolegate/errors.js", esModule = embed "node_modules/rolegate/errors.js"),
     (name = "rolegate/plain.js", esModule = embed "node_modules/rolegate/plain.js"),
