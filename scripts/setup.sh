@@ -48,6 +48,15 @@ else
   cp scripts/tools/package-lock.json "$stamp"
 fi
 
+step "bundlers and frameworks for the packaging tests (tests/toolchains)"
+stamp=tests/toolchains/node_modules/.installed-lock
+if [ -f "$stamp" ] && cmp -s tests/toolchains/package-lock.json "$stamp"; then
+  echo "already installed"
+else
+  (cd tests/toolchains && npm install --no-save --no-audit --no-fund --loglevel=error)
+  cp tests/toolchains/package-lock.json "$stamp"
+fi
+
 step "chromium and chromedriver (browser tests)"
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
   echo "already installed"

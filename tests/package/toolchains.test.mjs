@@ -1,0 +1,255 @@
+// The packed tarball in the toolchains its users build with, each with default
+// configuration and the README's code (tests/toolchains/app.js): Vite 8 and 7 (dev server
+// and production build) and 6 (build), webpack 5, esbuild (ESM and IIFE), Rollup, a page
+// under a strict Content-Security-Policy, the Next.js App Router (server component, route
+// handler, client component; next build + next start, no serverExternalPackages), and
+// Wrangler (deploy --dry-run, and wrangler dev with the edge guard). Each fixture lives
+// in tests/toolchains/fixtures, installs the tarball, builds, is served on 127.0.0.1 and
+// is checked in Chromium or over HTTP.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fixtures, freePort, keys, launchChromium, root, serveStatic, tarball, waitFor } from "./harness.mjs";
+
+const toolchains = join(root, "tests", "toolchains");
+const bin = (name) => join(toolchains, "node_modules", ".bin", name);
+const quiet = { ...process.env, CI: "1", NEXT_TELEMETRY_DISABLED: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+const trusted = `acme-a=${keys()["acme-a"]}`;
+// What bob's slice answers: roles.create on shop-dev (admin on shop), not on internal.
+const EXPECTED = JSON.stringify([true, false, "bob"]);
+
+/** A fresh copy of fixture `name` with the tarball installed and the snapshots beside it. */
+function prepare(name, from = name) {
+  const dir = join(toolchains, "fixtures", `${name}.run`);
+  rmSync(dir, { recursive: true, force: true });
+  const source = join(toolchains, "fixtures", from);
+  if (existsSync(source)) cpSync(source, dir, { recursive: true });
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `rolegate-${name}`, private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--no-package-lock", tarball()], { cwd: dir, stdio: "inherit" });
+  copyFileSync(join(toolchains, "app.js"), join(dir, "src", name === "webpack" ? "index.js" : "main.js"));
+  if (name !== "webpack") copyFileSync(join(dir, "src", "main.js"), join(dir, "src", "index.js"));
+  return dir;
+}
+
+/** The static files the page fetches, into `dir`. */
+function statics(dir) {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(fixtures, "acme-bob.snapshot"), join(dir, "bob.snapshot"));
+  writeFileSync(join(dir, "public-key.txt"), trusted);
+}
+
+function page(script) {
+  return readFileSync(join(toolchains, "page.html"), "utf8").replace("<script SCRIPT></script>", script);
+}
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(() => browser?.close());
+
+/** Opens `url` in Chromium; resolves to what `#answers` shows, and the page's errors. */
+async function answers(url, selector = "#answers") {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  const errors = [];
+  tab.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await tab.goto(url);
+    await tab.waitForFunction((s) => {
+      const text = document.querySelector(s)?.textContent ?? "";
+      return text.startsWith("[") || text.startsWith("error");
+    }, selector, { timeout: 60000 });
+    return [await tab.textContent(selector), errors];
+  } finally {
+    await context.close();
+  }
+}
+
+/** Serves a built folder and checks the page. */
+async function servedAnswers(dir, path = "/index.html", headers = {}) {
+  const { server, origin } = await serveStatic(dir, (req, res) => {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    return false;
+  });
+  try {
+    return await answers(`${origin}${path}`);
+  } finally {
+    server.close();
+  }
+}
+
+/** Runs a long-lived server command until `url` answers; returns a stop function. */
+async function start(cmd, args, cwd, url) {
+  const child = spawn(cmd, args, { cwd, env: quiet, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  try {
+    await waitFor(url, 90000);
+  } catch (e) {
+    process.kill(-child.pid, "SIGTERM");
+    throw new Error(`${e.message}\n${log}`);
+  }
+  return () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+  };
+}
+
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, env: quiet, stdio: ["ignore", "inherit", "inherit"] });
+
+for (const [vite, major] of [["vite", 8], ["vite7", 7]]) {
+  describe(`Vite ${major}`, () => {
+    let dir;
+    before(() => {
+      dir = prepare(`vite${major}`, "vite");
+      writeFileSync(join(dir, "index.html"), page('<script type="module" src="/src/main.js"></script>'));
+      statics(join(dir, "public"));
+    });
+
+    test(`Vite ${major}: production build`, async () => {
+      run("node", [join(toolchains, "node_modules", vite, "bin", "vite.js"), "build"], dir);
+      const [got, errors] = await servedAnswers(join(dir, "dist"));
+      assert.equal(got, EXPECTED, errors.join("\n"));
+    });
+
+    test(`Vite ${major}: dev server`, async () => {
+      const port = await freePort();
+      const stop = await start("node", [join(toolchains, "node_modules", vite, "bin", "vite.js"), "--host", "127.0.0.1", "--port", String(port), "--strictPort"], dir, `http://127.0.0.1:${port}/`);
+      try {
+        const [got, errors] = await answers(`http://127.0.0.1:${port}/`);
+        assert.equal(got, EXPECTED, errors.join("\n"));
+      } finally {
+        stop();
+      }
+    });
+  });
+}
+
+test("Vite 6: production build with its default target", async () => {
+  const dir = prepare("vite6", "vite");
+  writeFileSync(join(dir, "index.html"), page('<script type="module" src="/src/main.js"></script>'));
+  statics(join(dir, "public"));
+  run("node", [join(toolchains, "node_modules", "vite6", "bin", "vite.js"), "build"], dir);
+  const [got, errors] = await servedAnswers(join(dir, "dist"));
+  assert.equal(got, EXPECTED, errors.join("\n"));
+});
+
+test("webpack 5: production build with no config file", async () => {
+  const dir = prepare("webpack");
+  run(bin("webpack"), ["--mode", "production"], dir);
+  writeFileSync(join(dir, "dist", "index.html"), page('<script src="/main.js"></script>'));
+  statics(join(dir, "dist"));
+  const [got, errors] = await servedAnswers(join(dir, "dist"));
+  assert.equal(got, EXPECTED, errors.join("\n"));
+});
+
+for (const format of ["esm", "iife"]) {
+  test(`esbuild: --bundle --format=${format}`, async () => {
+    const dir = prepare(`esbuild-${format}`, "esbuild");
+    run(bin("esbuild"), ["src/main.js", "--bundle", `--format=${format}`, "--outfile=dist/app.js"], dir);
+    writeFileSync(join(dir, "dist", "index.html"), page(format === "esm" ? '<script type="module" src="/app.js"></script>' : '<script src="/app.js"></script>'));
+    statics(join(dir, "dist"));
+    const [got, errors] = await servedAnswers(join(dir, "dist"));
+    assert.equal(got, EXPECTED, errors.join("\n"));
+  });
+}
+
+test("Rollup with node-resolve", async () => {
+  const dir = prepare("rollup");
+  run(bin("rollup"), ["-c"], dir);
+  writeFileSync(join(dir, "dist", "index.html"), page('<script type="module" src="/index.js"></script>'));
+  statics(join(dir, "dist"));
+  const [got, errors] = await servedAnswers(join(dir, "dist"));
+  assert.equal(got, EXPECTED, errors.join("\n"));
+});
+
+test("a page under script-src 'self' 'wasm-unsafe-eval' (and refused without it)", async () => {
+  const dir = prepare("csp", "esbuild");
+  run(bin("esbuild"), ["src/main.js", "--bundle", "--format=esm", "--outfile=dist/app.js"], dir);
+  writeFileSync(join(dir, "dist", "index.html"), page('<script type="module" src="/app.js"></script>'));
+  statics(join(dir, "dist"));
+  const strict = { "content-security-policy": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'" };
+  const [got, errors] = await servedAnswers(join(dir, "dist"), "/index.html", strict);
+  assert.equal(got, EXPECTED, errors.join("\n"));
+  const [refused] = await servedAnswers(join(dir, "dist"), "/index.html", { "content-security-policy": "default-src 'self'; script-src 'self'" });
+  assert.match(refused, /^error: NOT_READY/, "without 'wasm-unsafe-eval' the engine cannot compile, and says so");
+});
+
+describe("Next.js App Router", () => {
+  let dir;
+  let base;
+  let stop;
+  before(async () => {
+    dir = prepare("next");
+    rmSync(join(dir, "src"), { recursive: true, force: true });
+    statics(join(dir, "public"));
+    copyFileSync(join(fixtures, "acme.snapshot"), join(dir, "acme.snapshot"));
+    run(bin("next"), ["build"], dir);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    stop = await start(bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], dir, `${base}/api/can`);
+  });
+  after(() => stop?.());
+
+  test("Next.js: a server component checks on the server", async () => {
+    const html = await (await fetch(`${base}/`)).text();
+    assert.match(html, /<pre id="server">\[true,false\]<\/pre>/);
+  });
+
+  test("Next.js: a route handler checks per request", async () => {
+    const ask = async (q) => (await fetch(`${base}/api/can?${new URLSearchParams(q)}`)).json();
+    assert.equal((await ask({ subject: "bob", permission: "roles.create", scope: "shop-dev" })).allowed, true);
+    assert.equal((await ask({ subject: "frank", permission: "roles.create", scope: "shop" })).allowed, false);
+  });
+
+  test("Next.js: a client component checks in the browser", async () => {
+    const [got, errors] = await answers(`${base}/`);
+    assert.equal(got, EXPECTED, errors.join("\n"));
+  });
+});
+
+describe("Wrangler", () => {
+  let dir;
+  before(() => {
+    dir = prepare("wrangler");
+    rmSync(join(dir, "src", "main.js"));
+    rmSync(join(dir, "src", "index.js"));
+    copyFileSync(join(fixtures, "acme.snapshot"), join(dir, "acme.snapshot"));
+    writeFileSync(
+      join(dir, "wrangler.toml"),
+      `name = "rolegate-fixture"\nmain = "src/worker.js"\ncompatibility_date = "2025-01-01"\n\n[vars]\nPUBLIC_KEY = "${trusted}"\n\n[[rules]]\ntype = "Data"\nglobs = ["**/*.snapshot"]\n`,
+    );
+  });
+
+  test("Wrangler: deploy --dry-run bundles the workerd entry", () => {
+    run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "dist"], dir);
+    const bundle = readFileSync(join(dir, "dist", "worker.js"), "utf8");
+    assert.ok(!bundle.includes("WASM_BASE64"), "the workerd entry (the .wasm as a module), not the inlined one");
+  });
+
+  test("Wrangler: wrangler dev answers 200, 403 and 401 through the guard", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const stop = await start(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())], dir, `${base}/`);
+    try {
+      const ask = async (subject) => {
+        const res = await fetch(`${base}/projects/shop/roles`, { method: "POST", headers: subject ? { "x-rolegate-subject": subject } : {} });
+        return [res.status, await res.json()];
+      };
+      const [ok, body] = await ask("bob");
+      assert.deepEqual([ok, body.subject], [200, "bob"]);
+      assert.equal((await ask("frank"))[0], 403);
+      assert.equal((await ask(null))[0], 401);
+    } finally {
+      stop();
+    }
+  });
+});
+
+
