@@ -39,11 +39,13 @@ const wasmOpt = join(tools, "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run scripts/setup.sh");
 run(wasmOpt, ["-Oz", "--converge", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
 
-// 4. The hand-written layer, the README and package.json.
+// 4. The hand-written layer, the README, the licences and package.json.
 for (const file of readdirSync(join(root, "js"))) {
   if (/\.(js|cjs|d\.ts)$/.test(file)) copyFileSync(join(root, "js", file), join(pkg, file));
 }
-copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+// The npm README is written for package users (pkg-config/README.md), with the licences.
+copyFileSync(join(root, "pkg-config", "README.md"), join(pkg, "README.md"));
+for (const file of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, file), join(pkg, file));
 // The .wasm inlined for the default entries (bundlers need no asset handling for it).
 writeFileSync(
   join(pkg, "engine_wasm.js"),
@@ -52,12 +54,25 @@ writeFileSync(
 const manifest = JSON.parse(readFileSync(join(root, "pkg-config", "package.json"), "utf8"));
 manifest.version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
 // Subpath exports for the layers that exist (rolegate/dom, rolegate/edge, rolegate/node).
-manifest.exports["./slim"] = { types: "./index.d.ts", default: "./slim.js" };
-for (const layer of ["dom", "edge", "node"]) {
-  const file = `${layer === "node" ? "node-middleware" : layer}.js`;
-  if (existsSync(join(pkg, file))) {
-    manifest.exports[`./${layer}`] = { types: `./${layer}.d.ts`, default: `./${file}` };
-  }
+// Subpath exports: rolegate/slim and the layers (rolegate/dom, rolegate/edge, rolegate/node).
+// Each is ESM, with a CommonJS door beside it (require(esm), as index.cjs) typed by a
+// .d.cts copy of its declarations, so TypeScript sees CJS from CJS and ESM from ESM.
+writeFileSync(join(pkg, "slim.d.ts"), 'export * from "./index.js";\n');
+const cjsDoor = readFileSync(join(pkg, "index.cjs"), "utf8");
+const ctsOf = (dts) => readFileSync(join(pkg, dts), "utf8").replace(/from "\.\/(\w+)\.js"/g, 'from "./$1.cjs"');
+writeFileSync(join(pkg, "index.d.cts"), ctsOf("index.d.ts"));
+const { types, workerd, deno, browser, node, default: fallback } = manifest.exports["."];
+manifest.exports["."] = {
+  import: { types, workerd, deno, browser, node: node.default, default: fallback },
+  require: { types: "./index.d.cts", default: "./index.cjs" },
+};
+for (const [layer, file] of [["slim", "slim.js"], ["dom", "dom.js"], ["edge", "edge.js"], ["node", "node-middleware.js"]]) {
+  writeFileSync(join(pkg, `${layer}.cjs`), cjsDoor.replace('require("./node.js")', `require("./${file}")`));
+  writeFileSync(join(pkg, `${layer}.d.cts`), ctsOf(`${layer}.d.ts`));
+  manifest.exports[`./${layer}`] = {
+    import: { types: `./${layer}.d.ts`, default: `./${file}` },
+    require: { types: `./${layer}.d.cts`, default: `./${layer}.cjs` },
+  };
 }
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 

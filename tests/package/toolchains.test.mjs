@@ -8,7 +8,7 @@
 // is checked in Chromium or over HTTP.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fixtures, freePort, keys, launchChromium, root, serveStatic, tarball, waitFor } from "./harness.mjs";
@@ -253,3 +253,83 @@ describe("Wrangler", () => {
 });
 
 
+
+describe("TypeScript: the shipped types in every module mode, with no DOM lib and skipLibCheck off", () => {
+  const ESM = `import { Gate, init, ready, isRolegateError, type Decision } from "rolegate";
+import { guard } from "rolegate/edge";
+export async function main(bytes: Uint8Array): Promise<boolean> {
+  await init(new URL("https://example.com/engine_bg.wasm"));
+  await ready;
+  const gate: Gate = await Gate.load(bytes, { keys: { "acme-a": "x" }, tenant: "acme" });
+  const d: Decision = gate.explain("bob", "roles.create", "shop");
+  gate.addEventListener("updated", (event) => void event.type);
+  try { gate.update(bytes); } catch (e) { if (isRolegateError(e)) return e.code === "ROLLBACK"; }
+  return d.allowed && gate.can("bob", "roles.create");
+}
+export const worker = {
+  fetch: guard(async (_request, _env, ctx) => {
+    ctx.waitUntil?.(Promise.resolve());
+    return new Response(ctx.rolegate.subject ?? "");
+  }, { gate: () => { throw new Error("lazy"); }, routes: [], caseSensitive: true }),
+};
+`;
+  const NODE = `import { forExpress } from "rolegate/node";
+import type { Request, Response, NextFunction } from "express";
+export function routes(gate: import("rolegate").Gate) {
+  const rolegate = forExpress({ gate, header: "x-rolegate-subject" });
+  const check: (req: Request, res: Response, next: NextFunction) => void = rolegate.require("projects.delete", { scope: "project" });
+  return (req: Request) => [check, req.rolegate?.subject];
+}
+`;
+  const CJS = `import { Gate } from "rolegate";
+import { forExpress } from "rolegate/node";
+export async function main(bytes: Uint8Array): Promise<boolean> {
+  const gate = await Gate.load(bytes, { keys: { "acme-a": "x" } });
+  void forExpress({ gate });
+  return gate.can("bob", "roles.create", "shop");
+}
+`;
+  const cases = [
+    ["node16 ESM, @types/node", { module: "node16", moduleResolution: "node16", types: ["node", "express"] }, { "check.mts": ESM, "node.mts": NODE }],
+    ["nodenext ESM, @types/node", { module: "nodenext", moduleResolution: "nodenext", types: ["node", "express"] }, { "check.mts": ESM, "node.mts": NODE }],
+    ["nodenext CJS, @types/node", { module: "nodenext", moduleResolution: "nodenext", types: ["node", "express"] }, { "check.cts": CJS }],
+    ["node16 CJS, @types/node", { module: "node16", moduleResolution: "node16", types: ["node", "express"] }, { "check.cts": CJS }],
+    ["bundler, @types/node", { module: "esnext", moduleResolution: "bundler", types: ["node", "express"] }, { "check.ts": ESM, "node.ts": NODE }],
+    ["bundler, @cloudflare/workers-types only", { module: "esnext", moduleResolution: "bundler", types: ["@cloudflare/workers-types"] }, { "check.ts": ESM }],
+  ];
+  let dir;
+  before(() => {
+    dir = prepare("types");
+  });
+  for (const [name, options, files] of cases) {
+    test(`tsc: ${name}`, () => {
+      const here = join(dir, name.replace(/[^a-z0-9]+/gi, "-"));
+      mkdirSync(here, { recursive: true });
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(here, file), text);
+      const compilerOptions = { target: "es2022", lib: ["es2022"], strict: true, noEmit: true, skipLibCheck: false, ...options };
+      writeFileSync(join(here, "tsconfig.json"), JSON.stringify({ compilerOptions, include: Object.keys(files) }));
+      run(bin("tsc"), ["-p", join(here, "tsconfig.json")], here);
+    });
+  }
+  test("attw and publint find nothing to report", () => {
+    // The .wasm export is an asset (for rolegate/slim users), not a module with types.
+    run(bin("attw"), ["--pack", tarball(), "--exclude-entrypoints", "./engine_bg.wasm", "--format", "table-flipped"], dir);
+    run(bin("publint"), ["--strict", tarball()], dir);
+  });
+});
+
+test("the npm README shows the code the fixtures run, and the package holds exactly its files", () => {
+  const app = readFileSync(join(toolchains, "app.js"), "utf8");
+  const code = app.slice(app.indexOf("import "));
+  const readme = readFileSync(join(root, "pkg", "README.md"), "utf8");
+  assert.ok(readme.includes(code), "pkg-config/README.md shows tests/toolchains/app.js as it is");
+  assert.ok(!/\]\((?!https?:)/.test(readme), "no repository-relative links in the npm README");
+  // What `npm publish` would upload is what `npm pack` packs (publish --dry-run also asks
+  // the registry about the name, which a test should not depend on).
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", join(root, "pkg")], { encoding: "utf8", env: quiet });
+  const listed = JSON.parse(out)[0].files.map((f) => f.path).sort();
+  const hand = readdirSync(join(root, "js")).filter((f) => /\.(js|cjs|d\.ts)$/.test(f));
+  const generated = ["engine.js", "engine_bg.wasm", "engine_wasm.js", "slim.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "package.json"];
+  const doors = ["slim", "dom", "edge", "node"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
+  assert.deepEqual(listed, [...new Set([...hand, ...generated, ...doors])].sort());
+});
