@@ -3,7 +3,8 @@
 // and production build) and 6 (build), webpack 5, esbuild (ESM and IIFE), Rollup, a page
 // under a strict Content-Security-Policy, the Next.js App Router (server component, route
 // handler, client component; next build + next start, no serverExternalPackages), and
-// Wrangler (deploy --dry-run, and wrangler dev with the edge guard). Each fixture lives
+// Wrangler (deploy --dry-run, and wrangler dev with the edge guard), Bun, and the types
+// under every module mode with attw and publint. Each fixture lives
 // in tests/toolchains/fixtures, installs the tarball, builds, is served on 127.0.0.1 and
 // is checked in Chromium or over HTTP.
 import assert from "node:assert/strict";
@@ -332,4 +333,22 @@ test("the npm README shows the code the fixtures run, and the package holds exac
   const generated = ["engine.js", "engine_bg.wasm", "engine_wasm.js", "slim.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "package.json"];
   const doors = ["slim", "dom", "edge", "node"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
   assert.deepEqual(listed, [...new Set([...hand, ...generated, ...doors])].sort());
+});
+
+test("Bun runs the package from npm, as ESM and as CommonJS", () => {
+  const dir = prepare("bun");
+  copyFileSync(join(fixtures, "acme.snapshot"), join(dir, "acme.snapshot"));
+  writeFileSync(join(dir, "public-key.txt"), trusted);
+  const body = (load) => `
+const trusted = readFileSync("public-key.txt", "utf8").trim();
+const cut = trusted.indexOf("=");
+${load}
+console.log(JSON.stringify([gate.can("bob", "roles.create", "shop-dev"), gate.can("bob", "roles.create", "internal"), gate.tenant]));
+`;
+  writeFileSync(join(dir, "check.mjs"), `import { readFileSync } from "node:fs";\nimport { Gate } from "rolegate";\n${body('const gate = await Gate.load(readFileSync("acme.snapshot"), { keys: { [trusted.slice(0, cut)]: trusted.slice(cut + 1) }, tenant: "acme" });')}`);
+  writeFileSync(join(dir, "check.cjs"), `const { readFileSync } = require("node:fs");\nconst { Gate } = require("rolegate");\n${body('const gate = new Gate(readFileSync("acme.snapshot"), { keys: { [trusted.slice(0, cut)]: trusted.slice(cut + 1) }, tenant: "acme" });')}`);
+  for (const file of ["check.mjs", "check.cjs"]) {
+    const out = execFileSync(bin("bun"), [file], { cwd: dir, encoding: "utf8", env: quiet }).trim();
+    assert.equal(out, JSON.stringify([true, false, "acme"]), file);
+  }
 });
