@@ -68,7 +68,8 @@ function guardedListener(listener) {
 /** The state a gate and its bindings share: the wasm engine and the name → id maps. */
 class Core {
   constructor(wasm, clock, target) {
-    this.wasm = wasm;
+    this.engine = wasm;
+    this.closed = false;
     this.clock = clock;
     this.target = target;
     this.index();
@@ -76,6 +77,29 @@ class Core {
 
   now() {
     return readClock(this.clock);
+  }
+
+  /** Frees the engine's memory at once; afterwards checks deny and everything else throws `CLOSED`. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.denyFrom = -Infinity;
+    this.slots.clear();
+    this.epoch++;
+    const engine = this.engine;
+    this.engine = null;
+    engine.free();
+  }
+
+  /** The wasm engine, or a `CLOSED` error once the gate is closed. */
+  get wasm() {
+    if (this.engine === null) {
+      const error = new Error("the gate is closed: create a new one with `Gate.load`");
+      error.name = "RolegateError";
+      error.code = "CLOSED";
+      throw error;
+    }
+    return this.engine;
   }
 
   /** Rebuilds the maps and empties the cache after a load or update (a new epoch). */
@@ -162,6 +186,7 @@ class Core {
   /** Whether the snapshot still serves at `now`; signals `expired` once when it stops. */
   live(now) {
     if (now < this.denyFrom) return true;
+    if (this.closed) return false;
     if (!this.expiredSignalled) {
       this.expiredSignalled = true;
       this.target.dispatchEvent(new Event("expired"));
@@ -310,6 +335,24 @@ export class Gate extends EventTarget {
     this.#core.wasm.update(plainBytes(bytes), this.#core.now());
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
+  }
+
+  /**
+   * Frees this gate's wasm memory now, instead of when the garbage collector gets to it
+   * (which, for gates replaced in a loop, can be much later). Checks then deny; other
+   * calls throw a `RolegateError` with code `CLOSED`. Also `using gate = ...` (Symbol.dispose).
+   */
+  close() {
+    this.#core.close();
+  }
+
+  [Symbol.dispose ?? Symbol.for("Symbol.dispose")]() {
+    this.close();
+  }
+
+  /** Whether `close()` was called. */
+  get closed() {
+    return this.#core.closed;
   }
 
   /** `"active"`, `"inactive"` (a deactivated user or revoked key) or `"unknown"`. */

@@ -43,7 +43,8 @@ export type ErrorCode =
   | "ROLLBACK"
   | "BAD_KEY"
   | "LIMIT_EXCEEDED"
-  | "NOT_READY";
+  | "NOT_READY"
+  | "CLOSED";
 
 /** What rolegate throws: a `TypeError` (code `INVALID_ARGUMENT`) or an `Error` named `RolegateError`. */
 export interface RolegateError extends Error {
@@ -129,6 +130,9 @@ export declare class Gate {
   readonly expired: boolean;
   readonly keyId: string | null;
   readonly sliceSubject: string | null;
+  /** Frees the gate's wasm memory now; afterwards checks deny and other calls throw `CLOSED`. `Symbol.dispose` does the same (`using gate = ...`). */
+  close(): void;
+  readonly closed: boolean;
   /** `updated` after a successful `update`; `expired` once, when a check finds the snapshot expired. A throwing listener is reported, never rethrown. */
   addEventListener(type: "updated" | "expired" | (string & {}), listener: GateListener | null, options?: boolean | { once?: boolean; signal?: unknown }): void;
   removeEventListener(type: string, listener: GateListener | null, options?: boolean | { capture?: boolean }): void;
