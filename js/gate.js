@@ -4,8 +4,11 @@ import { WasmGate } from "./engine.js";
 import { plainBytes, plainOptions } from "./plain.js";
 import { describe, typeError } from "./errors.js";
 
-/** Cached permission sets (and unknown subject names), at most; past this a cache starts over. */
+/** Unknown subject names remembered, at most; past this the set starts over. */
 const MAX_CACHED_SETS = 50000;
+/** Slots of the permission-set cache, and the words it may hold in all. */
+const MAX_CACHE_SLOTS = 65536;
+const MAX_CACHE_WORDS = 1 << 18;
 
 function checkString(value, what) {
   if (typeof value !== "string") throw typeError(`${what} must be a string, got ${describe(value)}`);
@@ -84,7 +87,7 @@ class Core {
     if (this.closed) return;
     this.closed = true;
     this.denyFrom = -Infinity;
-    this.slots.clear();
+    this.keys.fill(-1);
     this.epoch++;
     const engine = this.engine;
     this.engine = null;
@@ -109,63 +112,54 @@ class Core {
     this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
     this.subjectIds = new Map();
     this.unknownSubjects = new Set();
-    // Cached permission sets: slot by (subject id, scope id); words and expiry by slot,
-    // with at least one word so a slot's bits can always be read.
+    // A direct-mapped cache of permission sets by (subject id, scope id): a slot holds the
+    // set of the last key materialised there. A key seen once is only marked (`touched`)
+    // and answered by the engine bit by bit; on its second visit its set is fetched once,
+    // so random callers cost one engine call and repeat callers a bit test.
     this.width = Math.max(1, Math.ceil(this.permissionIds.size / 32));
-    this.slots = new Map();
-    this.until = new Float64Array(0);
-    this.words = new Uint32Array(0);
+    let size = 16;
+    while (size < MAX_CACHE_SLOTS && size * 2 * this.width <= MAX_CACHE_WORDS) size *= 2;
+    this.mask = size - 1;
+    this.shift = 32 - Math.log2(size);
+    this.keys = new Float64Array(size).fill(-1);
+    this.touched = new Float64Array(size).fill(-1);
+    this.until = new Float64Array(size);
+    this.words = new Uint32Array(size * this.width);
     this.denyFrom = this.wasm.denyFrom;
     this.expiredSignalled = false;
   }
 
-  /**
-   * The cache slot holding the permissions of `subject` on `scope` (undefined: the root)
-   * at `now`, or -1 for unknown names. Sets come from the engine once and stay cached,
-   * packed in one typed array, until one of their grants expires or the snapshot
-   * changes; `epoch` changes whenever slots are reassigned.
-   */
-  slotFor(subject, scope, now) {
-    const s = this.subjectId(subject);
-    const sc = this.scopeId(scope);
-    if (s < 0 || sc < 0) return -1;
+  /** The cache slot of a (subject id, scope id) key. */
+  slotOf(key) {
+    return ((Math.imul(key | 0, 0x9e3779b1) ^ Math.imul((key / 4294967296) | 0, 0x85ebca6b)) >>> this.shift) & this.mask;
+  }
+
+  /** Whether subject id `s` holds permission id `p` on scope id `sc` at `now`. */
+  check(s, p, sc, now) {
     const key = s * this.scopeIds.size + sc;
-    let slot = this.slots.get(key);
-    if (slot !== undefined && now < this.until[slot]) return slot;
-    const set = this.wasm.permissionWords(s, sc, now);
-    if (slot === undefined) {
-      if (this.slots.size >= MAX_CACHED_SETS) {
-        this.slots.clear();
-        this.epoch++;
-      }
-      slot = this.slots.size;
-      if (slot >= this.until.length) this.grow();
-      this.slots.set(key, slot);
+    const slot = this.slotOf(key);
+    if (this.keys[slot] === key && now < this.until[slot]) return this.bit(this.words, slot * this.width, p);
+    if (this.touched[slot] !== key) {
+      this.touched[slot] = key;
+      return this.wasm.canIds(s, p, sc, now);
     }
+    const set = this.wasm.permissionWords(s, sc, now);
     this.words.set(set.words.subarray(0, this.width), slot * this.width);
     this.until[slot] = set.validUntil;
-    return slot;
+    this.keys[slot] = key;
+    return this.bit(this.words, slot * this.width, p);
   }
 
-  grow() {
-    const until = new Float64Array(Math.max(64, this.until.length * 2));
-    until.set(this.until);
-    const words = new Uint32Array(until.length * this.width);
-    words.set(this.words);
-    this.until = until;
-    this.words = words;
-  }
-
-  /** Whether the set in `slot` holds permission id `p`. */
-  bit(slot, p) {
-    return ((this.words[slot * this.width + (p >>> 5)] >>> (p & 31)) & 1) === 1;
+  /** Whether the words at `at` in `words` hold permission id `p`. */
+  bit(words, at, p) {
+    return ((words[at + (p >>> 5)] >>> (p & 31)) & 1) === 1;
   }
 
   subjectId(subject) {
     let id = this.subjectIds.get(subject);
     if (id === undefined) {
       if (this.unknownSubjects.has(subject)) return -1;
-      id = this.wasm.subjectId(subject);
+      id = subject.isWellFormed() ? this.wasm.subjectId(subject) : -1;
       if (id >= 0) {
         this.subjectIds.set(subject, id);
       } else {
@@ -204,7 +198,8 @@ class Binding {
   #core;
   #subject;
   #scope;
-  #slot = -1;
+  #words = null;
+  #until = -Infinity;
   #epoch = -1;
 
   constructor(core, subject, scope) {
@@ -236,13 +231,21 @@ class Binding {
   #has(id) {
     const core = this.#core;
     const now = core.now();
-    if (this.#epoch !== core.epoch || this.#slot < 0 || !(now < core.until[this.#slot])) {
+    if (this.#epoch !== core.epoch || !(now < this.#until)) {
       if (!core.live(now)) return false;
-      this.#slot = core.slotFor(this.#subject, this.#scope ?? undefined, now);
       this.#epoch = core.epoch;
-      if (this.#slot < 0) return false;
+      this.#until = Infinity;
+      const s = core.subjectId(this.#subject);
+      const sc = core.scopeId(this.#scope ?? undefined);
+      if (s < 0 || sc < 0) {
+        this.#words = null;
+        return false;
+      }
+      const set = core.wasm.permissionWords(s, sc, now);
+      this.#words = set.words.slice(0, core.width);
+      this.#until = set.validUntil;
     }
-    return core.bit(this.#slot, id);
+    return this.#words !== null && core.bit(this.#words, 0, id);
   }
 }
 
@@ -282,8 +285,12 @@ export class Gate extends EventTarget {
     if (!core.live(now)) return false;
     const p = core.permissionIds.get(permission);
     if (p === undefined) return false;
-    const slot = core.slotFor(valid(subject), valid(scope) ?? undefined, now);
-    return slot >= 0 && core.bit(slot, p);
+    // Names in the maps came from the engine (valid Unicode); only a subject name the map
+    // does not know yet goes to the engine, and subjectId refuses it if ill-formed.
+    const s = core.subjectId(subject);
+    if (s < 0) return false;
+    const sc = core.scopeId(scope ?? undefined);
+    return sc >= 0 && core.check(s, p, sc, now);
   }
 
   /** The decision with its reason: `{allowed, reason, message, role, grantScope, grantExpiresAt, revision}`. */

@@ -122,7 +122,7 @@ function measure(queries, fns, rounds = 21) {
   return best;
 }
 
-const TENANTS = ["small-1", "medium-1", "medium-2"];
+const TENANTS = ["small-1", "medium-1", "medium-2", "saas-medium"];
 const APPROACHES = ["baseline", "string", "bound"];
 
 /** One measurement: `approach` on `tenant` in `pattern` ("queries" or "hot"), in ns. */
@@ -146,6 +146,12 @@ function measureOne(name, pattern, approach) {
     q.key = `${q.s}\u0000${q.sc ?? ""}`;
     if (!handles.has(q.key)) handles.set(q.key, gate.bind(q.s, q.sc));
     q.handle = handles.get(q.key);
+  }
+  // "random": the vectors' own order (random callers, as an edge worker sees them);
+  // "queries": grouped by caller and scope, as a page checks its controls.
+  if (pattern === "random") {
+    const fn = { baseline: (q) => plain.can(q.s, q.p, q.sc), string: (q) => gate.can(q.s, q.p, q.sc), bound: (q) => q.handle.can(q.p) }[approach];
+    return measure(queries, [fn])[0];
   }
   queries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (pattern === "queries") {
@@ -187,7 +193,7 @@ for (const name of TENANTS) {
 const rows = [];
 for (const name of TENANTS) {
   const row = { tenant: name };
-  for (const pattern of ["queries", "hot"]) {
+  for (const pattern of ["random", "queries", "hot"]) {
     for (const approach of APPROACHES) {
       const out = execFileSync("node", [fileURLToPath(import.meta.url), "--one", name, pattern, approach], { encoding: "utf8" });
       row[`${pattern}.${approach}`] = JSON.parse(out.trim().split("\n").pop()).ns;
@@ -242,6 +248,7 @@ const table = (title, pattern, extra) => {
     console.log(`${r.tenant.padEnd(10)}  ${f(b)}            ${f(st)}            ${f(bo)}       ${(st / b).toFixed(2).padStart(6)}x          ${(bo / b).toFixed(2).padStart(6)}x${rate}`);
   }
 };
+table(`checks over all 20,000 conformance queries in random order (random callers, as an edge worker sees them; ns per check, fastest of 21 passes, one process each; node ${process.version})`, "random", false);
 table(`checks over all 20,000 conformance queries, grouped by caller (ns per check, fastest of 21 passes, one process each; node ${process.version})`, "queries", false);
 table("one caller checking its whole catalog, again and again (a page re-rendering its controls)", "hot", true);
 console.log("\nload (verify + decode + index, median of 7 after one warm-up)");

@@ -155,3 +155,20 @@ test("revisions read back exactly, so minRevision: gate.revision reloads the sam
   assert.equal(over.status, 2);
   assert.match(over.stderr, /LIMIT_EXCEEDED/);
 });
+
+test("the check cache answers like the vectors on every path: engine calls, fresh sets, hits, evictions", async () => {
+  const { queryFiles } = await import("./harness.mjs");
+  for (const file of queryFiles()) {
+    const gate = new Gate(fixture(file.snapshot), { keys: keys(), clock: () => file.now });
+    const grouped = [...file.queries].sort((a, b) => `${a[0]}\0${a[2]}`.localeCompare(`${b[0]}\0${b[2]}`));
+    // First visits (the engine's bit), second (a set fetched), later ones (cache hits),
+    // in random and grouped order, three rounds each.
+    for (const order of [file.queries, grouped, file.queries]) {
+      for (let round = 0; round < 3; round++) {
+        const wrong = order.filter(([s, p, sc, expected]) => gate.can(s, p, sc ?? undefined) !== expected);
+        assert.deepEqual(wrong.slice(0, 5), [], `${file.name}: ${wrong.length} wrong`);
+      }
+    }
+    gate.close();
+  }
+});
