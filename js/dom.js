@@ -5,11 +5,12 @@
 //   <div data-scope="shop"><button data-can-all="api.key.view api.key.revoke" data-mode="disable">Revoke</button></div>
 //   <p data-cannot="roles.create">Ask an admin to create roles.</p>
 //
-// Until an element has been gated it carries no `data-rolegate` attribute, so this CSS
-// keeps gated controls from flashing before the first (synchronous) pass:
+// This CSS keeps gated controls from showing before the first (synchronous) pass, even
+// when the markup already carries a `data-rolegate` marker (markers are not trusted;
+// rolegate marks <html data-rolegate-ready> once it has judged the page):
 //
-//   [data-can]:not([data-rolegate]), [data-can-any]:not([data-rolegate]),
-//   [data-can-all]:not([data-rolegate]), [data-cannot]:not([data-rolegate]) { visibility: hidden; }
+//   html:not([data-rolegate-ready]) :is([data-can], [data-can-any], [data-can-all], [data-cannot]),
+//   :is([data-can], [data-can-any], [data-can-all], [data-cannot]):not([data-rolegate]) { visibility: hidden; }
 
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
@@ -25,7 +26,16 @@ function checkGate(gate, method, caller) {
 }
 
 const SELECTOR = "[data-can],[data-can-any],[data-can-all],[data-cannot]";
-const ATTRIBUTES = ["data-can", "data-can-any", "data-can-all", "data-cannot", "data-scope", "data-mode"];
+/** The conditions an element may carry: attribute, all (or any) of its names, inverted. */
+const CONDITIONS = [
+  ["data-can", true, false],
+  ["data-can-all", true, false],
+  ["data-can-any", false, false],
+  ["data-cannot", false, true],
+];
+// Attributes whose change re-gates an element: its conditions, and what gating sets (a
+// framework re-render that flips `hidden` or `disabled` back is undone at once).
+const ATTRIBUTES = [...CONDITIONS.map(([a]) => a), "data-scope", "data-mode", "data-rolegate", "hidden", "disabled", "inert", "style", "aria-disabled"];
 const MODES = new Set(["hide", "disable", "remove"]);
 const FORM_CONTROLS = new Set(["BUTTON", "INPUT", "SELECT", "TEXTAREA", "FIELDSET", "OPTGROUP", "OPTION"]);
 
@@ -33,13 +43,34 @@ function names(value) {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
+/** The nearest `data-scope` at or above `node`, across shadow-root boundaries. */
+function scopeAbove(node) {
+  let at = node;
+  while (at) {
+    const holder = at.nodeType === 1 ? at.closest("[data-scope]") : at.parentElement?.closest("[data-scope]");
+    if (holder) return holder.getAttribute("data-scope");
+    const top = at.getRootNode?.();
+    at = top && top !== at && top.host ? top.host : null;
+  }
+  return null;
+}
+
 /**
- * Gates every element below `root` for `subject`, now and (with `watch`) as the DOM and
- * the snapshot change. Returns a controller; `stop()` detaches it.
+ * Gates every element below `root` (open shadow roots included) for `subject`, now and
+ * (with `watch`) as the DOM and the snapshot change. Returns a controller; `stop()`
+ * detaches it.
  *
  * Options: `subject` (required), `scope` (default for elements without a `data-scope`
  * ancestor; the tenant root when omitted), `root` (default `document.body`), `mode`
  * (`hide` | `disable` | `remove`, default `hide`), `watch` (default true).
+ *
+ * A denied element is unseen and unclickable whatever the page's CSS: `hide` sets the
+ * `hidden` attribute and an inline `display: none !important` (which works on SVG and
+ * MathML too); `disable` sets `disabled` on form controls and the `inert` attribute,
+ * `aria-disabled` and `pointer-events: none !important` on anything else. Several
+ * conditions on one element must all hold. Markers already in the markup are not
+ * trusted. `remove` takes elements out of the DOM: never use it inside a tree a UI
+ * framework renders (the framework will fail to find its nodes).
  */
 export function gateElements(gate, options) {
   checkGate(gate, "can", "gateElements");
@@ -56,26 +87,31 @@ export function gateElements(gate, options) {
   const reported = new Set();
   // Removed elements wait here, with the comment that marks their place, to come back.
   const removed = new Map();
+  // What gating changed on an element, to undo exactly that: inline styles as they were,
+  // and whether `hidden`, `disabled` and `inert` were set by rolegate.
+  const changed = new WeakMap();
+  const gated = new Set();
   let stopped = false;
 
+  const warnOnce = (key, message, element) => {
+    if (reported.has(key)) return false;
+    reported.add(key);
+    console.warn(message, element);
+    return true;
+  };
+
   const report = (name, element) => {
-    if (reported.has(name)) return;
-    reported.add(name);
-    console.warn(`rolegate: unknown permission \`${name}\` in markup is denied`, element);
+    if (!warnOnce(name, `rolegate: unknown permission \`${name}\` in markup is denied`, element)) return;
     // Dispatched after the current task's code, so listeners added right after
     // gateElements() returns also hear about the first pass.
     queueMicrotask(() => events.dispatchEvent(Object.assign(new Event("unknown"), { permission: name, element })));
   };
 
-  const scopeOf = (element) => {
-    const holder = element.closest("[data-scope]");
-    return holder && root.contains(holder) ? holder.getAttribute("data-scope") : (scope ?? undefined);
-  };
+  const scopeOf = (node) => scopeAbove(node) ?? scope ?? undefined;
 
-  const allowedFor = (element, wanted, all) => {
+  const allowedFor = (element, wanted, all, where) => {
     const list = names(wanted);
     if (list.length === 0) return false;
-    const where = scopeOf(element);
     const check = (name) => {
       if (gate.permissionId(name) < 0) {
         report(name, element);
@@ -86,24 +122,77 @@ export function gateElements(gate, options) {
     return all ? list.every(check) : list.some(check);
   };
 
-  const decide = (element) => {
-    if (element.hasAttribute("data-cannot")) return !allowedFor(element, element.getAttribute("data-cannot"), false);
-    if (element.hasAttribute("data-can-all")) return allowedFor(element, element.getAttribute("data-can-all"), true);
-    if (element.hasAttribute("data-can-any")) return allowedFor(element, element.getAttribute("data-can-any"), false);
-    return allowedFor(element, element.getAttribute("data-can"), true);
+  /** Whether every condition on `element` holds, checked on scope `where`. */
+  const decide = (element, where = scopeOf(element)) => {
+    const present = CONDITIONS.filter(([attribute]) => element.hasAttribute(attribute));
+    if (present.length > 1) {
+      warnOnce(`several:${present.map(([a]) => a).join(" ")}`, `rolegate: an element with ${present.map(([a]) => a).join(" and ")} is shown only when all of them hold`, element);
+    }
+    return present.length > 0 && present.every(([attribute, all, inverted]) => allowedFor(element, element.getAttribute(attribute), all, where) !== inverted);
   };
 
+  const record = (element) => {
+    let c = changed.get(element);
+    if (!c) changed.set(element, (c = { styles: {} }));
+    return c;
+  };
+  const setAttribute = (element, name, value) => element.getAttribute(name) !== value && element.setAttribute(name, value);
+  const removeAttribute = (element, name) => element.hasAttribute(name) && element.removeAttribute(name);
+  const force = (element, property, value) => {
+    const style = element.style;
+    if (!style || (style.getPropertyValue(property) === value && style.getPropertyPriority(property) === "important")) return;
+    const c = record(element);
+    if (!(property in c.styles)) c.styles[property] = [style.getPropertyValue(property), style.getPropertyPriority(property)];
+    style.setProperty(property, value, "important");
+  };
+  const unforce = (element, property) => {
+    const c = changed.get(element);
+    if (!c || !(property in c.styles)) return;
+    const [value, priority] = c.styles[property];
+    delete c.styles[property];
+    if (value) element.style.setProperty(property, value, priority);
+    else element.style.removeProperty(property);
+  };
+  /** Sets boolean attribute `name` (remembering that rolegate did), or clears it if rolegate did. */
+  const flag = (element, name, on) => {
+    const c = record(element);
+    if (on) {
+      if (!element.hasAttribute(name)) {
+        element.setAttribute(name, "");
+        c[name] = true;
+      }
+    } else if (c[name]) {
+      removeAttribute(element, name);
+      c[name] = false;
+    }
+  };
+
+  /** Shows or denies `element`, writing only what differs (so re-gating settles). */
   const apply = (element, show) => {
     const mode = MODES.has(element.getAttribute("data-mode")) ? element.getAttribute("data-mode") : defaultMode;
-    element.setAttribute("data-rolegate", show ? "allowed" : "denied");
-    if (mode === "hide") {
-      element.hidden = !show;
-    } else if (mode === "disable") {
-      if (FORM_CONTROLS.has(element.tagName)) element.disabled = !show;
-      else element.inert = !show;
-      if (show) element.removeAttribute("aria-disabled");
-      else element.setAttribute("aria-disabled", "true");
-    } else if (!show && element.isConnected) {
+    gated.add(element);
+    setAttribute(element, "data-rolegate", show ? "allowed" : "denied");
+    const hide = mode === "hide" && !show;
+    flag(element, "hidden", hide);
+    if (hide) force(element, "display", "none");
+    else unforce(element, "display");
+    const off = mode === "disable" && !show;
+    flag(element, FORM_CONTROLS.has(element.tagName) ? "disabled" : "inert", off);
+    const c = record(element);
+    if (off) {
+      if (element.getAttribute("aria-disabled") !== "true") {
+        element.setAttribute("aria-disabled", "true");
+        c.aria = true;
+      }
+      force(element, "pointer-events", "none");
+    } else {
+      if (c.aria) {
+        removeAttribute(element, "aria-disabled");
+        c.aria = false;
+      }
+      unforce(element, "pointer-events");
+    }
+    if (mode === "remove" && !show && element.isConnected) {
       const marker = element.ownerDocument.createComment("rolegate: removed");
       element.replaceWith(marker);
       removed.set(element, marker);
@@ -112,18 +201,32 @@ export function gateElements(gate, options) {
 
   const gateOne = (element) => apply(element, !stopped && decide(element));
 
-  /** Gates every element under `node` (and `node` itself). */
+  const observed = new WeakSet();
+  let observer = null;
+  const watch = (target) => {
+    if (!observer || observed.has(target)) return;
+    observed.add(target);
+    observer.observe(target, { childList: true, subtree: true, attributes: true, attributeFilter: ATTRIBUTES });
+  };
+
+  /** Gates every element under `node` (and `node` itself), and inside open shadow roots. */
   const pass = (node = root) => {
-    if (node.nodeType !== 1) return;
-    if (node.matches(SELECTOR)) gateOne(node);
+    if (node.nodeType !== 1 && node.nodeType !== 11) return;
+    if (node.nodeType === 1 && node.matches(SELECTOR)) gateOne(node);
     for (const element of node.querySelectorAll(SELECTOR)) gateOne(element);
+    const hosts = node.nodeType === 1 && node.shadowRoot ? [node] : [];
+    for (const element of node.querySelectorAll("*")) if (element.shadowRoot) hosts.push(element);
+    for (const host of hosts) {
+      watch(host.shadowRoot);
+      pass(host.shadowRoot);
+    }
   };
 
   const restoreRemoved = () => {
     for (const [element, marker] of removed) {
       if (!marker.isConnected) {
         removed.delete(element);
-      } else if (stopped || decide(element)) {
+      } else if (stopped || decide(element, scopeOf(marker.parentNode))) {
         marker.replaceWith(element);
         removed.delete(element);
         if (!stopped) apply(element, true);
@@ -138,7 +241,7 @@ export function gateElements(gate, options) {
     events.dispatchEvent(new Event("gated"));
   };
 
-  const observer =
+  observer =
     options.watch === false || typeof MutationObserver === "undefined"
       ? null
       : new MutationObserver((records) => {
@@ -148,11 +251,16 @@ export function gateElements(gate, options) {
             else if (r.target.nodeType === 1) pass(r.target);
           }
         });
-  observer?.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ATTRIBUTES });
+  watch(root);
   gate.addEventListener("updated", regate);
   gate.addEventListener("expired", regate);
 
+  // Markers already in the markup say nothing: every element is judged afresh.
+  for (const element of [root, ...root.querySelectorAll("[data-rolegate]")]) {
+    if (element.nodeType === 1 && element.hasAttribute("data-rolegate") && !gated.has(element)) element.removeAttribute("data-rolegate");
+  }
   regate();
+  root.ownerDocument?.documentElement?.setAttribute("data-rolegate-ready", "");
 
   return Object.assign(events, {
     /** Gates again now (after changing what `can` depends on outside rolegate). */
@@ -169,7 +277,7 @@ export function gateElements(gate, options) {
       scope = next;
       regate();
     },
-    /** Detaches: stops watching, restores removed elements, un-hides and re-enables. */
+    /** Detaches: stops watching, restores removed elements, and undoes what gating set. */
     stop() {
       if (stopped) return;
       observer?.disconnect();
@@ -177,13 +285,14 @@ export function gateElements(gate, options) {
       gate.removeEventListener("expired", regate);
       stopped = true;
       restoreRemoved();
-      for (const element of root.querySelectorAll("[data-rolegate]")) {
+      for (const element of gated) {
         element.removeAttribute("data-rolegate");
-        element.hidden = false;
-        element.inert = false;
-        if (FORM_CONTROLS.has(element.tagName)) element.disabled = false;
-        element.removeAttribute("aria-disabled");
+        for (const name of ["hidden", "disabled", "inert"]) flag(element, name, false);
+        if (changed.get(element)?.aria) element.removeAttribute("aria-disabled");
+        unforce(element, "display");
+        unforce(element, "pointer-events");
       }
+      gated.clear();
     },
   });
 }
