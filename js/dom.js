@@ -298,9 +298,10 @@ export function gateElements(gate, options) {
 }
 
 /**
- * A store for UI frameworks: `subscribe(listener)` (returns an unsubscribe function) and
- * `getSnapshot()` (a number that changes whenever the gate's answers may have: an update
- * or expiry). React: `useSyncExternalStore(store.subscribe, store.getSnapshot)`, then call
+ * A store for UI frameworks: `subscribe(listener)` (calls it at once and on every change
+ * with the current value, and returns an unsubscribe function: the Svelte store
+ * contract) and `getSnapshot()` (that value: a number that changes whenever the gate's
+ * answers may have, on an update or expiry). React: `useSyncExternalStore(store.subscribe, store.getSnapshot)`, then call
  * `gate.can(...)` while rendering.
  */
 export function gateStore(gate) {
@@ -309,7 +310,7 @@ export function gateStore(gate) {
   const listeners = new Set();
   const bump = () => {
     version++;
-    for (const listener of [...listeners]) listener();
+    for (const listener of [...listeners]) listener(version);
   };
   gate.addEventListener("updated", bump);
   gate.addEventListener("expired", bump);
@@ -317,7 +318,12 @@ export function gateStore(gate) {
     subscribe(listener) {
       if (typeof listener !== "function") throw typeError("a listener must be a function");
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      // The Svelte store contract: a subscriber hears the current value at once (React's
+      // useSyncExternalStore takes the call as a cue to read getSnapshot, unchanged).
+      listener(version);
+      return () => {
+        listeners.delete(listener);
+      };
     },
     getSnapshot: () => version,
   };

@@ -172,3 +172,25 @@ test("the check cache answers like the vectors on every path: engine calls, fres
     gate.close();
   }
 });
+
+test("gateStore follows the Svelte store contract: subscribers hear the current value at once", async () => {
+  writeFileSync(join(dir, "dom-entry.mjs"), 'export * from "rolegate/dom";\n');
+  const { gateStore } = await import(pathToFileURL(join(dir, "dom-entry.mjs")).href);
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => NOW });
+  const store = gateStore(gate);
+  // svelte/store's get(): subscribe, take the value delivered synchronously, unsubscribe.
+  const get = (s) => {
+    let value;
+    s.subscribe((v) => (value = v))();
+    return value;
+  };
+  assert.equal(get(store), 0);
+  const heard = [];
+  const stop = store.subscribe((v) => heard.push(v));
+  gate.update(fixture("acme-rev104-key-b.snapshot"));
+  stop();
+  gate.update(fixture("acme-rev104-key-b.snapshot"));
+  assert.deepEqual(heard, [0, 1]);
+  assert.equal(get(store), 2);
+  assert.equal(store.getSnapshot(), 2);
+});
