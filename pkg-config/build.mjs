@@ -66,7 +66,8 @@ manifest.exports["."] = {
   import: { types, workerd, deno, browser, node: node.default, default: fallback },
   require: { types: "./index.d.cts", default: "./index.cjs" },
 };
-for (const [layer, file] of [["slim", "slim.js"], ["dom", "dom.js"], ["edge", "edge.js"], ["node", "node-middleware.js"]]) {
+const layers = [["slim", "slim.js"], ["dom", "dom.js"], ["edge", "edge.js"], ["node", "node-middleware.js"], ["react", "react.js"], ["vue", "vue.js"], ["svelte", "svelte.js"]];
+for (const [layer, file] of layers) {
   writeFileSync(join(pkg, `${layer}.cjs`), cjsDoor.replace('require("./node.js")', `require("./${file}")`));
   writeFileSync(join(pkg, `${layer}.d.cts`), ctsOf(`${layer}.d.ts`));
   manifest.exports[`./${layer}`] = {

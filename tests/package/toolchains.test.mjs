@@ -331,7 +331,7 @@ test("the npm README shows the code the fixtures run, and the package holds exac
   const listed = JSON.parse(out)[0].files.map((f) => f.path).sort();
   const hand = readdirSync(join(root, "js")).filter((f) => /\.(js|cjs|d\.ts)$/.test(f));
   const generated = ["engine.js", "engine_bg.wasm", "engine_wasm.js", "slim.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "package.json"];
-  const doors = ["slim", "dom", "edge", "node"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
+  const doors = ["slim", "dom", "edge", "node", "react", "vue", "svelte"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
   assert.deepEqual(listed, [...new Set([...hand, ...generated, ...doors])].sort());
 });
 
@@ -352,3 +352,71 @@ console.log(JSON.stringify([gate.can("bob", "roles.create", "shop-dev"), gate.ca
     assert.equal(out, JSON.stringify([true, false, "acme"]), file);
   }
 });
+
+// ---- UI framework bindings, each app built by Vite from the tarball ----------------
+
+const acmeAnswers = (() => {
+  const { now, queries } = JSON.parse(readFileSync(join(root, "tests", "conformance", "acme.queries.json"), "utf8"));
+  return { now: Date.parse(now), answer: new Map(queries.map(([s, p, sc, expected]) => [`${s} ${p} ${sc}`, expected])) };
+})();
+const GRID = { scopes: ["shop", "shop-dev", "internal"], permissions: ["roles.create", "billing.cancel", "folders.create"] };
+const withoutBob = (s, p, sc) => (s === "bob" ? false : acmeAnswers.answer.get(`${s} ${p} ${sc}`));
+
+for (const framework of ["react", "vue", "svelte"]) {
+  test(`rolegate/${framework}: a Vite-built app answers for three users × three scopes, live through an expiry and an update`, async () => {
+    const dir = prepare(`ui-${framework}`, framework);
+    rmSync(join(dir, "src", "index.js"), { force: true });
+    cpSync(join(toolchains, "fixtures", framework, "src"), join(dir, "src"), { recursive: true });
+    copyFileSync(join(toolchains, "fixtures", "ui-common.js"), join(dir, "src", "ui-common.js"));
+    writeFileSync(join(dir, "index.html"), '<!doctype html><div id="app"></div><script type="module" src="/src/main.js"></script>\n');
+    mkdirSync(join(dir, "public"), { recursive: true });
+    for (const f of ["acme-1h.snapshot", "acme-rev103-without-bob.snapshot", "keys.json"]) copyFileSync(join(fixtures, f), join(dir, "public", f));
+    run("node", [join(toolchains, "node_modules", "vite", "bin", "vite.js"), "build"], dir);
+    const { server, origin } = await serveStatic(join(dir, "dist"));
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors = [];
+    tab.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await tab.goto(`${origin}/index.html`);
+      await tab.waitForFunction(() => window.rolegateTest?.ready === true && document.querySelector("[data-cell]"), null, { timeout: 30000 });
+      const grid = () =>
+        tab.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-cell]")].map((td) => [td.getAttribute("data-cell"), td.textContent === "yes"])));
+      const settle = () => tab.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+      const expectGrid = async (subject, answer, when) => {
+        const got = await grid();
+        for (const scope of GRID.scopes) {
+          for (const p of GRID.permissions) {
+            assert.equal(got[`${p}@${scope}`], answer(subject, p, scope), `${framework} ${when}: ${subject} ${p} on ${scope}`);
+          }
+        }
+      };
+      const fromVectors = (s, p, sc) => acmeAnswers.answer.get(`${s} ${p} ${sc}`);
+      for (const subject of ["alice", "bob", "carol"]) {
+        await tab.evaluate((s) => window.rolegateTest.setSubject(s), subject);
+        await settle();
+        await expectGrid(subject, fromVectors, "at first");
+        const guarded = await tab.evaluate(() => document.getElementById("guarded")?.checkVisibility() ?? false);
+        assert.equal(guarded, fromVectors(subject, "roles.create", "shop"), `${framework}: the guarded button for ${subject}`);
+      }
+      // Past the snapshot's expiry (1 h): the next check fires `expired` and every answer turns false.
+      await tab.evaluate(() => {
+        window.now += 2 * 3600 * 1000;
+        window.rolegateTest.gate.can("carol", "roles.view");
+      });
+      await settle();
+      await expectGrid("carol", () => false, "after expiry");
+      // A newer snapshot (bob's grant gone) takes over live.
+      await tab.evaluate(() => window.rolegateTest.update("/acme-rev103-without-bob.snapshot"));
+      await settle();
+      await expectGrid("carol", withoutBob, "after the update");
+      await tab.evaluate(() => window.rolegateTest.setSubject("bob"));
+      await settle();
+      await expectGrid("bob", withoutBob, "after the update");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      server.close();
+    }
+  });
+}
