@@ -420,3 +420,40 @@ for (const framework of ["react", "vue", "svelte"]) {
     }
   });
 }
+
+test("server rendering (examples/ssr-react): the same slice renders on the server and hydrates with identical markup", async () => {
+  const dir = join(toolchains, "fixtures", "ssr.run");
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(join(root, "examples", "ssr-react"), dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(src) });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--no-package-lock", "--no-save", tarball()], { cwd: dir, stdio: "inherit" });
+  // A development build, so React reports any hydration mismatch on the console.
+  run(bin("esbuild"), ["client.js", "--bundle", "--format=esm", "--define:process.env.NODE_ENV=\"development\"", "--outfile=dist/client.js"], dir);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stop = await start("node", ["server.mjs", join(fixtures, "acme-bob.snapshot"), trusted, String(port)], dir, `${base}/`);
+  try {
+    const html = await (await fetch(`${base}/`)).text();
+    const served = /<div id="app">([\s\S]*?)<\/div>\n<script id="rolegate-slice"/.exec(html)[1];
+    // bob (admin on shop): roles and create-role; no cancel (asks the owner); nothing on internal.
+    assert.match(served, /id="create-role"/);
+    assert.match(served, /id="ask-owner"/);
+    assert.doesNotMatch(served, /id="cancel"|id="revoke-internal"/, "no forbidden control in the server's HTML");
+    assert.doesNotMatch(html, /"alice"|"carol"/, "the page carries bob's slice, nobody else's");
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const messages = [];
+    tab.on("console", (m) => ["error", "warning"].includes(m.type()) && messages.push(m.text()));
+    tab.on("pageerror", (e) => messages.push(e.message));
+    try {
+      await tab.goto(`${base}/`);
+      await tab.waitForFunction(() => window.hydrated === true, null, { timeout: 30000 });
+      await tab.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+      assert.deepEqual(messages, [], "no hydration mismatch or error on the console");
+      assert.equal(await tab.evaluate(() => document.getElementById("app").innerHTML), served, "no visible change at hydration");
+    } finally {
+      await context.close();
+    }
+  } finally {
+    stop();
+  }
+});
