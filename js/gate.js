@@ -3,12 +3,15 @@
 import { WasmGate } from "./engine.js";
 import { plainBytes, plainOptions } from "./plain.js";
 import { describe, typeError } from "./errors.js";
+import { suggest, warnUnknown } from "./suggest.js";
 
 /** Unknown subject names remembered, at most; past this the set starts over. */
 const MAX_CACHED_SETS = 50000;
 /** Slots of the permission-set cache, and the words it may hold in all. */
 const MAX_CACHE_SLOTS = 65536;
 const MAX_CACHE_WORDS = 1 << 18;
+/** Past the last time a JS Date can hold: an expiry this late is none. */
+const NEVER = 8.64e15;
 
 function checkString(value, what) {
   if (typeof value !== "string") throw typeError(`${what} must be a string, got ${describe(value)}`);
@@ -87,6 +90,7 @@ class Core {
     if (this.closed) return;
     this.closed = true;
     this.denyFrom = -Infinity;
+    this.settle();
     this.keys.fill(-1);
     this.epoch++;
     const engine = this.engine;
@@ -127,6 +131,8 @@ class Core {
     this.words = new Uint32Array(size * this.width);
     this.denyFrom = this.wasm.denyFrom;
     this.expiredSignalled = false;
+    this.permissionCount = this.permissionIds.size;
+    this.settle();
   }
 
   /** The cache slot of a (subject id, scope id) key. */
@@ -134,10 +140,27 @@ class Core {
     return ((Math.imul(key | 0, 0x9e3779b1) ^ Math.imul((key / 4294967296) | 0, 0x85ebca6b)) >>> this.shift) & this.mask;
   }
 
-  /** Whether subject id `s` holds permission id `p` on scope id `sc` at `now`. */
-  check(s, p, sc, now) {
+  /**
+   * Whether nothing can expire while the default clock runs: the snapshot has no expiry
+   * and the clock is `Date.now` (a caller's clock is always read: it may move, or fail).
+   */
+  get timeless() {
+    return this.still;
+  }
+
+  /** Sets whether the default clock may be skipped (see `timeless`). */
+  settle() {
+    this.still = this.defaultClock === true && this.denyFrom > NEVER && !this.closed;
+  }
+
+  /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
+  check(s, p, sc) {
     const key = s * this.scopeIds.size + sc;
     const slot = this.slotOf(key);
+    // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
+    if (this.keys[slot] === key && this.until[slot] > NEVER && this.timeless) return this.bit(this.words, slot * this.width, p);
+    const now = this.now();
+    if (!this.live(now)) return false;
     if (this.keys[slot] === key && now < this.until[slot]) return this.bit(this.words, slot * this.width, p);
     if (this.touched[slot] !== key) {
       this.touched[slot] = key;
@@ -225,11 +248,13 @@ class Binding {
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
   canId(id) {
     if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
-    return Number.isInteger(id) && id >= 0 && id < this.#core.permissionIds.size && this.#has(id);
+    return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#has(id);
   }
 
   #has(id) {
     const core = this.#core;
+    // A set in which nothing expires, of a snapshot that does not, needs no clock.
+    if (core.still && this.#epoch === core.epoch && this.#until > NEVER) return this.#words !== null && ((this.#words[id >>> 5] >>> (id & 31)) & 1) === 1;
     const now = core.now();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
       if (!core.live(now)) return false;
@@ -273,6 +298,8 @@ export class Gate extends EventTarget {
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
     this.#core = new Core(new WasmGate(plainBytes(bytes), plain, readClock(clock)), clock, this);
+    this.#core.defaultClock = plain.clock === undefined;
+    this.#core.settle();
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */
@@ -281,16 +308,18 @@ export class Gate extends EventTarget {
     checkString(permission, "permission");
     checkScope(scope);
     const core = this.#core;
-    const now = core.now();
-    if (!core.live(now)) return false;
+    if (core.closed) return false;
     const p = core.permissionIds.get(permission);
-    if (p === undefined) return false;
+    if (p === undefined) {
+      warnUnknown(permission, core.permissionIds.keys(), "gate.can");
+      return false;
+    }
     // Names in the maps came from the engine (valid Unicode); only a subject name the map
     // does not know yet goes to the engine, and subjectId refuses it if ill-formed.
     const s = core.subjectId(subject);
     if (s < 0) return false;
     const sc = core.scopeId(scope ?? undefined);
-    return sc >= 0 && core.check(s, p, sc, now);
+    return sc >= 0 && core.check(s, p, sc);
   }
 
   /** The decision with its reason: `{allowed, reason, message, role, grantScope, grantExpiresAt, revision}`. */
@@ -300,7 +329,12 @@ export class Gate extends EventTarget {
     checkScope(scope);
     const now = this.#core.now();
     this.#core.live(now);
-    return this.#core.wasm.explain(valid(subject), valid(permission), valid(scope) ?? undefined, now);
+    const decision = this.#core.wasm.explain(valid(subject), valid(permission), valid(scope) ?? undefined, now);
+    // A near name for what was unknown, as the CLI gives it.
+    const known = { unknown_permission: [permission, this.#core.permissionIds], unknown_scope: [scope, this.#core.scopeIds] }[decision.reason];
+    decision.suggestion = known ? suggest(known[0], known[1].keys()) : null;
+    if (decision.suggestion) decision.message += ` (did you mean \`${decision.suggestion}\`?)`;
+    return decision;
   }
 
   /** The permissions `subject` holds on `scope`, in catalog order. */

@@ -77,6 +77,8 @@ export interface Decision {
   grantExpiresAt: number | null;
   /** The revision of the snapshot that decided. */
   revision: number;
+  /** For an unknown permission or scope: the nearest known name, if one is close. */
+  suggestion: string | null;
 }
 
 /** A subject bound to a scope, for checking many permissions fast. */

@@ -2,6 +2,7 @@
 // the Svelte store contract (works with `$store`, `get()` and `derived`), and a `use:can`
 // action. Both follow the gate's `updated` and `expired` events. No import of Svelte.
 import { typeError } from "./errors.js";
+import { toggle } from "./toggle.js";
 
 function follow(gate, changed) {
   gate.addEventListener("updated", changed);
@@ -43,16 +44,7 @@ export function canAction(node, params) {
   const apply = () => {
     const { gate, subject, permission, scope, mode } = current ?? {};
     const allowed = !!gate && typeof gate.can === "function" && gate.can(subject, permission, scope ?? undefined);
-    if (mode === "disable") {
-      if ("disabled" in node && /^(BUTTON|INPUT|SELECT|TEXTAREA|FIELDSET)$/.test(node.tagName)) node.disabled = !allowed;
-      else node.toggleAttribute("inert", !allowed);
-      if (allowed) node.removeAttribute("aria-disabled");
-      else node.setAttribute("aria-disabled", "true");
-    } else if (allowed) {
-      node.style.removeProperty("display");
-    } else {
-      node.style.setProperty("display", "none", "important");
-    }
+    toggle(node, allowed, mode);
   };
   let stop = current?.gate ? follow(current.gate, apply) : () => {};
   apply();

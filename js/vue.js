@@ -3,6 +3,7 @@
 // `expired` events and to `setSubject` / `setScope`.
 import { computed, inject, readonly, ref, unref, watchEffect } from "vue";
 import { typeError } from "./errors.js";
+import { toggle } from "./toggle.js";
 
 const KEY = Symbol("rolegate");
 
@@ -59,16 +60,7 @@ function canDirective(state) {
     const permission = typeof value === "string" ? value : value?.permission;
     const where = typeof value === "object" && value !== null ? value.scope : undefined;
     const allowed = typeof permission === "string" && state.can(permission, where);
-    if (binding.arg === "disable") {
-      if ("disabled" in el && /^(BUTTON|INPUT|SELECT|TEXTAREA|FIELDSET)$/.test(el.tagName)) el.disabled = !allowed;
-      else el.toggleAttribute("inert", !allowed);
-      if (allowed) el.removeAttribute("aria-disabled");
-      else el.setAttribute("aria-disabled", "true");
-    } else if (allowed) {
-      el.style.removeProperty("display");
-    } else {
-      el.style.setProperty("display", "none", "important");
-    }
+    toggle(el, allowed, binding.arg === "disable" ? "disable" : "hide");
   };
   return {
     mounted(el, binding) {

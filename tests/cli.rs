@@ -8,18 +8,11 @@
 
 mod common;
 
-use common::cli::rolegate;
+use common::cli::{acme, rolegate, s, temp_dir};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rolegate-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Asserts `text` holds `needle`, showing the whole text when it does not.
 #[track_caller]
@@ -29,14 +22,6 @@ fn assert_contains(text: &str, needle: impl AsRef<str>) {
         "`{}` not in:\n{text}",
         needle.as_ref()
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn acme() -> PathBuf {
-    common::conformance_dir().join("acme.policy.json")
 }
 
 /// keygen + build of acme; returns (dir, key file, snapshot, KEY_ID=BASE64).

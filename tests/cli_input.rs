@@ -16,22 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::cli::{Run, rolegate};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rolegate-input-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn acme() -> PathBuf {
-    common::conformance_dir().join("acme.policy.json")
-}
+use common::cli::{Run, acme, rolegate, s, temp_dir};
 
 /// Runs the binary with `stdin` piped in; stdout as raw bytes.
 fn with_stdin(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {

@@ -27,6 +27,7 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/engine_bg.wasm", wasm = embed "node_modules/rolegate/engine_bg.wasm"),
     (name = "rolegate/init.js", esModule = embed "node_modules/rolegate/init.js"),
     (name = "rolegate/gate.js", esModule = embed "node_modules/rolegate/gate.js"),
+    (name = "rolegate/suggest.js", esModule = embed "node_modules/rolegate/suggest.js"),
     (name = "rolegate/errors.js", esModule = embed "node_modules/rolegate/errors.js"),
     (name = "rolegate/plain.js", esModule = embed "node_modules/rolegate/plain.js"),
     (name = "rolegate/source.js", esModule = embed "node_modules/rolegate/source.js"),

@@ -1,5 +1,6 @@
 //! Running the `rolegate` binary as a user would.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub struct Run {
@@ -22,4 +23,22 @@ pub fn rolegate(args: &[&str]) -> Run {
         stdout: String::from_utf8(stdout).unwrap(),
         stderr: String::from_utf8(stderr).unwrap(),
     }
+}
+
+/// A fresh scratch folder for test `name` (per process, so parallel runs do not meet).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path as a CLI argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The acme policy of the conformance vectors.
+pub fn acme() -> PathBuf {
+    super::conformance_dir().join("acme.policy.json")
 }

@@ -6,13 +6,13 @@
 // itself sees; and honest clients that build URLs with encodeURIComponent get answers.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { freePort, project, root, tools, waitFor } from "./harness.mjs";
+import { freePort, packageModules, project, root, tools, waitFor } from "./harness.mjs";
 
 // Scope ids with every reserved character, each also in a literal percent-encoded form
 // that a different subject holds: the encoded form must never stand for the decoded one.
@@ -173,10 +173,7 @@ async function edgeGuard() {
   writeFileSync(join(edge, "origin.js"), ORIGIN);
   writeFileSync(join(edge, "t.snapshot"), readFileSync(join(work, "t.snapshot")));
   writeFileSync(join(edge, "keys.json"), JSON.stringify(keys));
-  const pkg = join(edge, "node_modules", "rolegate");
-  const modules = readdirSync(pkg)
-    .filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))
-    .map((f) => `(name = "rolegate/${f}", ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed "node_modules/rolegate/${f}")`);
+  const modules = packageModules(edge);
   const port = await freePort();
   writeFileSync(
     join(edge, "config.capnp"),
@@ -186,7 +183,7 @@ const config :Workerd.Config = (
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "guard")],
 );
 const guard :Workerd.Worker = (
-  modules = [(name = "guard.js", esModule = embed "guard.js"), ${modules.join(", ")},
+  modules = [(name = "guard.js", esModule = embed "guard.js"), ${modules},
     (name = "t.snapshot", data = embed "t.snapshot"), (name = "keys.json", text = embed "keys.json")],
   bindings = [(name = "ORIGIN", service = "origin")],
   compatibilityDate = "2025-01-01",

@@ -194,3 +194,27 @@ test("gateStore follows the Svelte store contract: subscribers hear the current 
   assert.equal(get(store), 2);
   assert.equal(store.getSnapshot(), 2);
 });
+
+test("unknown permissions: explain suggests a near name; development builds warn once, production stays silent", () => {
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys(), clock: () => NOW });
+  const d = gate.explain("bob", "roles.craete", "shop");
+  assert.deepEqual([d.reason, d.suggestion], ["unknown_permission", "roles.create"]);
+  assert.match(d.message, /did you mean `roles\.create`\?/);
+  assert.equal(gate.explain("bob", "roles.create", "shop-dve").suggestion, "shop-dev");
+  assert.equal(gate.explain("bob", "zzz.qqq", "shop").suggestion, null);
+  assert.equal(gate.explain("bob", "roles.create", "shop").suggestion, null);
+  const run = (env) => {
+    const script = `import { Gate } from ${JSON.stringify(entry)}; import { readFileSync } from "node:fs";
+      const gate = new Gate(readFileSync(${JSON.stringify(join(dir, "..", "fixtures", "acme.snapshot"))}), { keys: ${JSON.stringify(keys())}, clock: () => ${NOW} });
+      for (let i = 0; i < 3; i++) gate.can("bob", "roles.craete", "shop");
+      gate.can("bob", "x".repeat(1 << 20), "shop");`;
+    writeFileSync(join(dir, "warn.mjs"), script);
+    return spawnSync(process.execPath, [join(dir, "warn.mjs")], { encoding: "utf8", env: { ...process.env, NODE_ENV: env } });
+  };
+  const dev = run("development");
+  assert.equal(dev.status, 0, dev.stderr);
+  assert.equal(dev.stderr.match(/unknown permission `roles\.craete` in gate\.can is denied \(did you mean `roles\.create`\?\)/g)?.length, 1, dev.stderr);
+  assert.ok(dev.stderr.length < 2000, "a huge name is not echoed whole");
+  const production = run("production");
+  assert.equal(production.stderr, "");
+});

@@ -123,3 +123,15 @@ export function launchChromium() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
 }
+
+/**
+ * The capnp module list of the rolegate package installed in project `dir` (every .js
+ * and the .wasm, named `rolegate/FILE` as workers import them without a bundler).
+ */
+export function packageModules(dir) {
+  const pkg = join(dir, "node_modules", "rolegate");
+  return readdirSync(pkg)
+    .filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))
+    .map((f) => `(name = "rolegate/${f}", ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed "node_modules/rolegate/${f}")`)
+    .join(", ");
+}

@@ -54,7 +54,7 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
       const gate = open("acme.snapshot");
       assert.deepEqual(
         { ...gate.explain("bob", "roles.create", "shop-dev"), message: undefined },
-        { allowed: true, reason: "granted", role: "admin", grantScope: "shop", grantExpiresAt: null, revision: 100, message: undefined },
+        { allowed: true, reason: "granted", role: "admin", grantScope: "shop", grantExpiresAt: null, revision: 100, message: undefined, suggestion: null },
       );
       assert.equal(gate.explain("bob", "roles.craete", "shop").reason, "unknown_permission");
       assert.equal(gate.explain("dave", "folders.view").reason, "inactive_subject");

@@ -6,10 +6,10 @@
 // package tests, since it rewrites the tarball they install.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, launchChromium, root, serveStatic, tarball, tools, waitFor, work } from "./harness.mjs";
+import { freePort, launchChromium, packageModules, root, serveStatic, tarball, tools, waitFor, work } from "./harness.mjs";
 
 /** The fenced blocks of the README's `## Quick start` section: `{ lang, code }`. */
 function quickStart() {
@@ -83,10 +83,7 @@ test("4. the page gates its buttons from bob's slice in Chromium", async () => {
 
 test("5. the worker answers 200, 403 and 401 in workerd", async () => {
   writeFileSync(join(dir, "worker.js"), of("js")[1].code);
-  const pkg = join(dir, "node_modules", "rolegate");
-  const modules = readdirSync(pkg)
-    .filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))
-    .map((f) => `(name = "rolegate/${f}", ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed "node_modules/rolegate/${f}")`);
+  const modules = packageModules(dir);
   const port = await freePort();
   writeFileSync(
     join(dir, "config.capnp"),
@@ -96,7 +93,7 @@ const config :Workerd.Config = (
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js"), ${modules.join(", ")}],
+  modules = [(name = "worker.js", esModule = embed "worker.js"), ${modules}],
   bindings = [
     (name = "SNAPSHOT", data = embed "acme.snapshot"),
     (name = "PUBLIC_KEY", text = embed "public-key.txt"),

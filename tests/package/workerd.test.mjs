@@ -3,10 +3,10 @@
 // on 127.0.0.1; every conformance query is asked through it.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fixtures, freePort, project, queryFiles, tools, waitFor } from "./harness.mjs";
+import { fixtures, freePort, packageModules, project, queryFiles, tools, waitFor } from "./harness.mjs";
 
 const WORKER = `
 import { Gate } from "rolegate/workerd.js";
@@ -61,10 +61,7 @@ before(async () => {
   writeFileSync(join(dir, "worker.js"), WORKER);
   for (const f of ["acme.snapshot", "small-1.snapshot", "medium-1.snapshot", "medium-2.snapshot"]) copyFileSync(join(fixtures, f), join(dir, f));
   copyFileSync(join(fixtures, "keys.json"), join(dir, "keys.json"));
-  const pkg = join(dir, "node_modules", "rolegate");
-  const modules = readdirSync(pkg)
-    .filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))
-    .map((f) => (f.endsWith(".wasm") ? `(name = "rolegate/${f}", wasm = embed "node_modules/rolegate/${f}")` : `(name = "rolegate/${f}", esModule = embed "node_modules/rolegate/${f}")`));
+  const modules = packageModules(dir);
   const port = await freePort();
   writeFileSync(
     join(dir, "config.capnp"),
@@ -76,7 +73,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
-    ${modules.join(",\n    ")},
+    ${modules},
     (name = "acme.snapshot", data = embed "acme.snapshot"),
     (name = "small-1.snapshot", data = embed "small-1.snapshot"),
     (name = "medium-1.snapshot", data = embed "medium-1.snapshot"),
