@@ -56,6 +56,22 @@ function scopeAbove(node) {
 }
 
 /**
+ * Calls `visit` on every element matching `selector` at or under `node`, inside open
+ * shadow roots too, and `onRoot` on each shadow root on the way.
+ */
+function each(node, selector, visit, onRoot = () => {}) {
+  if (node.nodeType !== 1 && node.nodeType !== 11) return;
+  if (node.nodeType === 1 && node.matches(selector)) visit(node);
+  for (const element of node.querySelectorAll(selector)) visit(element);
+  const hosts = node.nodeType === 1 && node.shadowRoot ? [node] : [];
+  for (const element of node.querySelectorAll("*")) if (element.shadowRoot) hosts.push(element);
+  for (const host of hosts) {
+    onRoot(host.shadowRoot);
+    each(host.shadowRoot, selector, visit, onRoot);
+  }
+}
+
+/**
  * Gates every element below `root` (open shadow roots included) for `subject`, now and
  * (with `watch`) as the DOM and the snapshot change. Returns a controller; `stop()`
  * detaches it.
@@ -90,7 +106,6 @@ export function gateElements(gate, options) {
   // What gating changed on an element, to undo exactly that: inline styles as they were,
   // and whether `hidden`, `disabled` and `inert` were set by rolegate.
   const changed = new WeakMap();
-  const gated = new Set();
   let stopped = false;
 
   const warnOnce = (key, message, element) => {
@@ -170,7 +185,6 @@ export function gateElements(gate, options) {
   /** Shows or denies `element`, writing only what differs (so re-gating settles). */
   const apply = (element, show) => {
     const mode = MODES.has(element.getAttribute("data-mode")) ? element.getAttribute("data-mode") : defaultMode;
-    gated.add(element);
     setAttribute(element, "data-rolegate", show ? "allowed" : "denied");
     const hide = mode === "hide" && !show;
     flag(element, "hidden", hide);
@@ -210,17 +224,7 @@ export function gateElements(gate, options) {
   };
 
   /** Gates every element under `node` (and `node` itself), and inside open shadow roots. */
-  const pass = (node = root) => {
-    if (node.nodeType !== 1 && node.nodeType !== 11) return;
-    if (node.nodeType === 1 && node.matches(SELECTOR)) gateOne(node);
-    for (const element of node.querySelectorAll(SELECTOR)) gateOne(element);
-    const hosts = node.nodeType === 1 && node.shadowRoot ? [node] : [];
-    for (const element of node.querySelectorAll("*")) if (element.shadowRoot) hosts.push(element);
-    for (const host of hosts) {
-      watch(host.shadowRoot);
-      pass(host.shadowRoot);
-    }
-  };
+  const pass = (node = root) => each(node, SELECTOR, gateOne, watch);
 
   const restoreRemoved = () => {
     for (const [element, marker] of removed) {
@@ -248,7 +252,10 @@ export function gateElements(gate, options) {
           if (stopped) return;
           for (const r of records) {
             if (r.type === "childList") for (const n of r.addedNodes) pass(n);
-            else if (r.target.nodeType === 1) pass(r.target);
+            // A new scope changes what everything below it is judged on; any other
+            // attribute only what the element itself shows.
+            else if (r.attributeName === "data-scope") pass(r.target);
+            else if (r.target.nodeType === 1 && r.target.matches(SELECTOR)) gateOne(r.target);
           }
         });
   watch(root);
@@ -256,9 +263,7 @@ export function gateElements(gate, options) {
   gate.addEventListener("expired", regate);
 
   // Markers already in the markup say nothing: every element is judged afresh.
-  for (const element of [root, ...root.querySelectorAll("[data-rolegate]")]) {
-    if (element.nodeType === 1 && element.hasAttribute("data-rolegate") && !gated.has(element)) element.removeAttribute("data-rolegate");
-  }
+  each(root, "[data-rolegate]", (element) => element.removeAttribute("data-rolegate"));
   regate();
   root.ownerDocument?.documentElement?.setAttribute("data-rolegate-ready", "");
 
@@ -285,14 +290,13 @@ export function gateElements(gate, options) {
       gate.removeEventListener("expired", regate);
       stopped = true;
       restoreRemoved();
-      for (const element of gated) {
+      each(root, "[data-rolegate]", (element) => {
         element.removeAttribute("data-rolegate");
         for (const name of ["hidden", "disabled", "inert"]) flag(element, name, false);
         if (changed.get(element)?.aria) element.removeAttribute("aria-disabled");
         unforce(element, "display");
         unforce(element, "pointer-events");
-      }
-      gated.clear();
+      });
     },
   });
 }

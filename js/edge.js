@@ -1,6 +1,6 @@
 // rolegate/edge: a guard for fetch handlers (workerd / Cloudflare Workers, Deno, any
 // Request → Response runtime). Enforcement: the same snapshot that gates the UI.
-import { requestGuard } from "./routes.js";
+import { headersOf, requestGuard } from "./routes.js";
 import { typeError } from "./errors.js";
 
 /**
@@ -23,9 +23,7 @@ export function guard(handler, options) {
     // The runtime has already resolved dot segments and backslashes in `request.url`, and
     // a forwarded `request` reaches the origin with exactly this path.
     const url = new URL(request.url);
-    const header = (name) => request.headers.get(name);
-    const repeated = (name) => (header(name) ?? "").includes(", ");
-    const wrapped = { method: request.method, path: url.pathname, header, repeated, original: request };
+    const wrapped = { method: request.method, path: url.pathname, ...headersOf(request), original: request };
     const outcome = await authorize(wrapped, env, ctx);
     if (outcome.status !== 200) return Response.json(outcome.body, { status: outcome.status, headers: { "cache-control": "no-store" } });
     const context = ctx ?? {};

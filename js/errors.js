@@ -7,6 +7,14 @@ export function typeError(message) {
   return error;
 }
 
+/** An `Error` named `RolegateError` with `code`, as the engine's refusals are. */
+export function rolegateError(code, message) {
+  const error = new Error(message);
+  error.name = "RolegateError";
+  error.code = code;
+  return error;
+}
+
 /** How a wrong argument is named in a TypeError's message. */
 export function describe(value) {
   if (value === null) return "null";

@@ -2,11 +2,11 @@
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate } from "./engine.js";
 import { plainBytes, plainOptions } from "./plain.js";
-import { describe, typeError } from "./errors.js";
+import { describe, rolegateError, typeError } from "./errors.js";
 import { suggest, warnUnknown } from "./suggest.js";
 
 /** Unknown subject names remembered, at most; past this the set starts over. */
-const MAX_CACHED_SETS = 50000;
+const MAX_UNKNOWN_SUBJECTS = 50000;
 /** Slots of the permission-set cache, and the words it may hold in all. */
 const MAX_CACHE_SLOTS = 65536;
 const MAX_CACHE_WORDS = 1 << 18;
@@ -73,10 +73,11 @@ function guardedListener(listener) {
 
 /** The state a gate and its bindings share: the wasm engine and the name → id maps. */
 class Core {
-  constructor(wasm, clock, target) {
+  constructor(wasm, clock, target, defaultClock) {
     this.engine = wasm;
     this.closed = false;
     this.clock = clock;
+    this.defaultClock = defaultClock;
     this.target = target;
     this.index();
   }
@@ -100,12 +101,7 @@ class Core {
 
   /** The wasm engine, or a `CLOSED` error once the gate is closed. */
   get wasm() {
-    if (this.engine === null) {
-      const error = new Error("the gate is closed: create a new one with `Gate.load`");
-      error.name = "RolegateError";
-      error.code = "CLOSED";
-      throw error;
-    }
+    if (this.engine === null) throw rolegateError("CLOSED", "the gate is closed: create a new one with `Gate.load`");
     return this.engine;
   }
 
@@ -141,16 +137,12 @@ class Core {
   }
 
   /**
-   * Whether nothing can expire while the default clock runs: the snapshot has no expiry
-   * and the clock is `Date.now` (a caller's clock is always read: it may move, or fail).
+   * Sets `timeless`: whether nothing can expire while the default clock runs (the
+   * snapshot has no expiry and the clock is `Date.now`; a caller's clock is always read,
+   * since it may move, or fail).
    */
-  get timeless() {
-    return this.still;
-  }
-
-  /** Sets whether the default clock may be skipped (see `timeless`). */
   settle() {
-    this.still = this.defaultClock === true && this.denyFrom > NEVER && !this.closed;
+    this.timeless = this.defaultClock && this.denyFrom > NEVER && !this.closed;
   }
 
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
@@ -187,7 +179,7 @@ class Core {
         this.subjectIds.set(subject, id);
       } else {
         // Unknown names are remembered too (callers repeat them), in a bounded set.
-        if (this.unknownSubjects.size >= MAX_CACHED_SETS) this.unknownSubjects.clear();
+        if (this.unknownSubjects.size >= MAX_UNKNOWN_SUBJECTS) this.unknownSubjects.clear();
         this.unknownSubjects.add(subject);
       }
     }
@@ -254,7 +246,7 @@ class Binding {
   #has(id) {
     const core = this.#core;
     // A set in which nothing expires, of a snapshot that does not, needs no clock.
-    if (core.still && this.#epoch === core.epoch && this.#until > NEVER) return this.#words !== null && ((this.#words[id >>> 5] >>> (id & 31)) & 1) === 1;
+    if (core.timeless && this.#epoch === core.epoch && this.#until > NEVER) return this.#words !== null && core.bit(this.#words, 0, id);
     const now = core.now();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
       if (!core.live(now)) return false;
@@ -297,9 +289,7 @@ export class Gate extends EventTarget {
     const plain = plainOptions(options);
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
-    this.#core = new Core(new WasmGate(plainBytes(bytes), plain, readClock(clock)), clock, this);
-    this.#core.defaultClock = plain.clock === undefined;
-    this.#core.settle();
+    this.#core = new Core(new WasmGate(plainBytes(bytes), plain, readClock(clock)), clock, this, plain.clock === undefined);
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */

@@ -11,18 +11,17 @@
 import initAsync, { initSync } from "./engine.js";
 import { Gate as BaseGate } from "./gate.js";
 import { sourceFor } from "./source.js";
+import { rolegateError } from "./errors.js";
 
 let initialised = false;
 let loading = null;
 
 function notReady(cause) {
-  const error = new Error(
+  return rolegateError(
+    "NOT_READY",
     "rolegate's engine is not initialised: use `await Gate.load(bytes, options)`, or `await init(wasm)` before `new Gate(...)`" +
       (cause ? ` (${cause.message ?? cause})` : ""),
   );
-  error.name = "RolegateError";
-  error.code = "NOT_READY";
-  return error;
 }
 
 function initFrom(source) {

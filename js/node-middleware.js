@@ -4,23 +4,7 @@
 // Connect-style routers), forFastify (a preHandler) and forHono (route middleware).
 // `middleware()` / `authorizer()` judge a request against a route table instead (the
 // guard as router), for servers without a router of their own.
-import { requestGuard, requirements } from "./routes.js";
-
-/** Header access for a node:http IncomingMessage (lowercase keys) or a WHATWG Request. */
-function headersOf(request) {
-  if (typeof request.headers?.get === "function") {
-    // Fetch joins a repeated header's values with ", ".
-    const get = (name) => request.headers.get(name);
-    return { header: get, repeated: (name) => (get(name) ?? "").includes(", ") };
-  }
-  return {
-    header: (name) => {
-      const value = request.headers?.[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(", ") : (value ?? null);
-    },
-    repeated: (name) => (request.headersDistinct?.[name.toLowerCase()]?.length ?? 1) > 1,
-  };
-}
+import { headersOf, requestGuard, requirements } from "./routes.js";
 
 function wrap(request, path) {
   return { method: request.method, path, ...headersOf(request), original: request };

@@ -74,6 +74,22 @@ function compileRoutes(routes, caseSensitive) {
   });
 }
 
+/** Header access for a node:http IncomingMessage (lowercase keys) or a WHATWG Request. */
+export function headersOf(request) {
+  if (typeof request.headers?.get === "function") {
+    // Fetch joins a repeated header's values with ", ".
+    const get = (name) => request.headers.get(name);
+    return { header: get, repeated: (name) => (get(name) ?? "").includes(", ") };
+  }
+  return {
+    header: (name) => {
+      const value = request.headers?.[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(", ") : (value ?? null);
+    },
+    repeated: (name) => (request.headersDistinct?.[name.toLowerCase()]?.length ?? 1) > 1,
+  };
+}
+
 function answer(status, body) {
   return { status, body };
 }

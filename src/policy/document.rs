@@ -6,7 +6,6 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::policy::locate;
 
 /// The `format` value of the one document form this build reads.
 pub const POLICY_FORMAT: &str = "rolegate.policy/1";
@@ -151,10 +150,7 @@ pub fn without_bom(src: &str) -> &str {
 
 /// Adds the source line to an error located by JSON path.
 pub(crate) fn with_line(err: Error, src: &str) -> Error {
-    match err
-        .path()
-        .and_then(|p| locate::line_of(without_bom(src), p))
-    {
+    match err.path().and_then(|p| super::line_of(src, p)) {
         Some(line) if err.line().is_none() => err.at_line(line),
         _ => err,
     }

@@ -2,6 +2,7 @@
 //! bitset over the catalog, extensions expanded in dependency order, cycles reported.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::catalog::Catalog;
 use super::diagnostics::Diagnostics;
@@ -39,21 +40,22 @@ impl<'p> Patterns<'p> {
         catalog: &Catalog<'_>,
         words: usize,
     ) -> Result<&Row, Error> {
-        if !self.rows.contains_key(pattern) {
-            let cost = catalog.list.len().max(1);
-            if cost > self.work_left {
-                return Err(too_much_expansion());
-            }
-            self.work_left -= cost;
-            let mut row = vec![0; words];
-            for (id, p) in catalog.list.iter().enumerate() {
-                if pattern_matches(pattern, &p.name) {
-                    set_bit(&mut row, id);
-                }
-            }
-            self.rows.insert(pattern, row);
+        let slot = match self.rows.entry(pattern) {
+            Entry::Occupied(seen) => return Ok(seen.into_mut()),
+            Entry::Vacant(slot) => slot,
+        };
+        let cost = catalog.list.len().max(1);
+        if cost > self.work_left {
+            return Err(too_much_expansion());
         }
-        self.rows.get(pattern).ok_or_else(too_much_expansion)
+        self.work_left -= cost;
+        let mut row = vec![0; words];
+        for (id, p) in catalog.list.iter().enumerate() {
+            if pattern_matches(pattern, &p.name) {
+                set_bit(&mut row, id);
+            }
+        }
+        Ok(slot.insert(row))
     }
 }
 
