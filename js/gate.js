@@ -115,20 +115,33 @@ class Core {
     // A direct-mapped cache of permission sets by (subject id, scope id): a slot holds the
     // set of the last key materialised there. A key seen once is only marked (`touched`)
     // and answered by the engine bit by bit; on its second visit its set is fetched once,
-    // so random callers cost one engine call and repeat callers a bit test.
+    // so random callers cost one engine call and repeat callers a bit test. It starts
+    // small (nothing is allocated by a load) and doubles while sets keep evicting each
+    // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, never past the keys there are.
     this.width = Math.max(1, Math.ceil(this.permissionIds.size / 32));
-    let size = 16;
-    while (size < MAX_CACHE_SLOTS && size * 2 * this.width <= MAX_CACHE_WORDS) size *= 2;
-    this.mask = size - 1;
-    this.shift = 32 - Math.log2(size);
-    this.keys = new Float64Array(size).fill(-1);
-    this.touched = new Float64Array(size).fill(-1);
-    this.until = new Float64Array(size);
-    this.words = new Uint32Array(size * this.width);
+    this.scratch = new Uint32Array(this.width);
+    this.scopeCount = this.scopeIds.size;
+    let limit = 16;
+    const keys = this.wasm.subjectCount * Math.max(1, this.scopeCount);
+    while (limit < MAX_CACHE_SLOTS && limit < keys && limit * 2 * this.width <= MAX_CACHE_WORDS) limit *= 2;
+    this.slotLimit = limit;
+    this.resize(0);
     this.denyFrom = this.wasm.denyFrom;
     this.expiredSignalled = false;
     this.permissionCount = this.permissionIds.size;
     this.settle();
+  }
+
+  /** Empties the cache at `size` slots (0: unallocated until the first fill). */
+  resize(size) {
+    this.mask = Math.max(0, size - 1);
+    this.shift = size > 1 ? 32 - Math.log2(size) : 31;
+    this.keys = new Float64Array(size).fill(-1);
+    this.touched = new Float64Array(size).fill(-1);
+    this.until = new Float64Array(size);
+    this.words = new Uint32Array(size * this.width);
+    // Evictions since the last resize; past the size, the cache doubles.
+    this.evictions = 0;
   }
 
   /** The cache slot of a (subject id, scope id) key. */
@@ -147,20 +160,27 @@ class Core {
 
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
   check(s, p, sc) {
-    const key = s * this.scopeIds.size + sc;
+    const key = s * this.scopeCount + sc;
     const slot = this.slotOf(key);
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
     if (this.keys[slot] === key && this.until[slot] > NEVER && this.timeless) return this.bit(this.words, slot * this.width, p);
     const now = this.now();
     if (!this.live(now)) return false;
     if (this.keys[slot] === key && now < this.until[slot]) return this.bit(this.words, slot * this.width, p);
+    if (this.keys.length === 0) {
+      this.resize(16);
+      return this.check(s, p, sc);
+    }
     if (this.touched[slot] !== key) {
       this.touched[slot] = key;
       return this.wasm.canIds(s, p, sc, now);
     }
-    const set = this.wasm.permissionWords(s, sc, now);
-    this.words.set(set.words.subarray(0, this.width), slot * this.width);
-    this.until[slot] = set.validUntil;
+    if (this.keys[slot] >= 0 && ++this.evictions > this.keys.length && this.keys.length < this.slotLimit) {
+      this.resize(this.keys.length * 2);
+      return this.check(s, p, sc);
+    }
+    this.until[slot] = this.wasm.permissionWords(s, sc, now, this.scratch);
+    this.words.set(this.scratch, slot * this.width);
     this.keys[slot] = key;
     return this.bit(this.words, slot * this.width, p);
   }
@@ -258,9 +278,8 @@ class Binding {
         this.#words = null;
         return false;
       }
-      const set = core.wasm.permissionWords(s, sc, now);
-      this.#words = set.words.slice(0, core.width);
-      this.#until = set.validUntil;
+      this.#words = new Uint32Array(core.width);
+      this.#until = core.wasm.permissionWords(s, sc, now, this.#words);
     }
     return this.#words !== null && core.bit(this.#words, 0, id);
   }

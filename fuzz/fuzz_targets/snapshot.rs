@@ -1,5 +1,5 @@
 //! Bytes from anywhere: the envelope parser and loader must answer Ok or Err, never
-//! panic. A fuzzer cannot forge signatures, so the same bytes are also decoded as a
+//! panic, and the payload decoder must agree with postcard's. A fuzzer cannot forge signatures, so the same bytes are also decoded as a
 //! payload, indexed, re-sealed with the trusted key and loaded: the decoder, the limits
 //! and the index behind the signature are fuzzed too, and whatever loads must answer.
 #![no_main]
@@ -34,6 +34,17 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = load(data, &keys, &LoadOptions::at(0));
+    // The hand-written decoder against postcard's decoding of the same type: what it
+    // accepts decodes the same; what only postcard decodes, no engine loads.
+    let oracle = match postcard::take_from_bytes::<Payload>(data) {
+        Ok((p, [])) => Some(p),
+        _ => None,
+    };
+    match (Payload::from_bytes(data), oracle) {
+        (Ok(ours), theirs) => assert_eq!(Some(ours), theirs),
+        (Err(_), Some(theirs)) => assert!(Engine::from_payload(theirs).is_err()),
+        (Err(_), None) => {}
+    }
     if let Ok(payload) = Payload::from_bytes(data) {
         let now = payload.issued_at;
         if let Ok(engine) = Engine::from_payload(payload.clone()) {

@@ -1,7 +1,11 @@
 //! The engine: indexes built once from a snapshot payload, then checks that allocate nothing.
 //!
 //! Names are hashed only at the boundary; inside, a permission is a bit, a scope a
-//! pre-order number, and "grant scope G covers scope S" is `G.lo <= S <= G.hi`.
+//! pre-order number, and "grant scope G covers scope S" is `G.lo <= S <= G.hi`. The
+//! subjects stay in the columns they were decoded into ([`SubjectTable`]); the whole
+//! [`Payload`] is rebuilt from them only when [`Engine::payload`] is asked for it.
+
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
@@ -10,38 +14,31 @@ use crate::engine::decision::{Decision, Reason};
 use crate::engine::name_index::NameIndex;
 use crate::error::{Error, Result};
 use crate::snapshot::limits;
-use crate::snapshot::payload::{GrantScope, Payload, malformed};
+use crate::snapshot::payload::{Payload, malformed};
+use crate::snapshot::subjects::{GrantEntry, SubjectTable};
 use crate::time::Timestamp;
-
-/// A grant, resolved for checking.
-#[derive(Clone, Copy, Debug)]
-struct Grant {
-    /// The pre-order interval of scopes the grant covers (empty when `lo > hi`).
-    lo: u32,
-    hi: u32,
-    /// Offset of the role's first bitset word in `role_bits`.
-    role_base: u32,
-    /// Exclusive; `Timestamp::MAX` for a grant without expiry.
-    expires_at: Timestamp,
-}
 
 /// Answers checks against one loaded snapshot.
 #[derive(Debug)]
 pub struct Engine {
-    payload: Payload,
+    /// The snapshot without its subjects (they are in `subjects`).
+    head: Payload,
+    /// The whole payload, rebuilt on first use by [`Engine::payload`].
+    full: OnceLock<Payload>,
     key_id: Option<String>,
     /// Checks deny from this time on (the snapshot's expiry plus any configured grace).
     deny_from: Timestamp,
     permission_ids: NameIndex,
     scope_ids: NameIndex,
+    /// Subject ids by position; the ids themselves live here, not in `subjects`.
     subject_ids: NameIndex,
+    subjects: SubjectTable,
+    /// For each scope, the pre-order number of its last descendant.
+    scope_end: Vec<u32>,
     token_ids: FxHashMap<[u8; 32], u32>,
     /// Words per role bitset.
     words: usize,
     role_bits: Vec<u64>,
-    grants: Vec<Grant>,
-    /// Per subject, its range in `grants`; empty for inactive subjects.
-    subject_grants: Vec<(u32, u32)>,
 }
 
 /// The permissions of one subject on one scope, for hot paths that check many
@@ -87,31 +84,41 @@ impl Engine {
     /// unique names, a pre-order scope tree) so a bad one is an error, never a panic.
     ///
     /// This does not verify anything: use [`crate::snapshot::loader`] for bytes from outside.
-    pub fn from_payload(payload: Payload) -> Result<Engine> {
+    pub fn from_payload(mut payload: Payload) -> Result<Engine> {
         limits::check_payload(&payload)?;
+        let subjects = SubjectTable::from_subjects(&payload.subjects)
+            .map_err(|_| malformed("a subject's indices or names do not fit"))?;
+        payload.subjects = Vec::new();
+        Engine::from_parts(payload, subjects)
+    }
+
+    /// Indexes a decoded payload: `head` without its subjects, and the subjects.
+    pub(crate) fn from_parts(head: Payload, mut subjects: SubjectTable) -> Result<Engine> {
         let permission_ids = index_names(
-            payload.permissions.iter().map(|p| p.name.as_str()),
+            head.permissions.iter().map(|p| p.name.as_str()),
             "permission",
         )?;
-        let scope_ids = index_names(payload.scopes.iter().map(|s| s.id.as_str()), "scope")?;
-        let subject_ids = index_names(payload.subjects.iter().map(|s| s.id.as_str()), "subject")?;
-        index_names(payload.roles.iter().map(|r| r.name.as_str()), "role")?;
-        if let Some(slice) = &payload.subject {
-            if payload.subjects.iter().any(|s| &s.id != slice) {
+        let scope_ids = index_names(head.scopes.iter().map(|s| s.id.as_str()), "scope")?;
+        index_names(head.roles.iter().map(|r| r.name.as_str()), "role")?;
+        let ids = std::mem::take(&mut subjects.ids);
+        let subject_ids = NameIndex::over(ids)
+            .map_err(|name| malformed(&format!("subject `{name}` appears twice")))?;
+        if let Some(slice) = &head.subject {
+            if subject_ids.names().iter().any(|s| s != slice) {
                 return Err(malformed("a slice holds another subject"));
             }
         }
-        for p in &payload.permissions {
-            if p.group.is_some_and(|g| g as usize >= payload.groups.len()) {
+        for p in &head.permissions {
+            if p.group.is_some_and(|g| g as usize >= head.groups.len()) {
                 return Err(malformed("permission group out of range"));
             }
         }
-        let scope_end = preorder_ends(&payload)?;
+        let scope_end = preorder_ends(&head)?;
 
-        let n_permissions = payload.permissions.len();
+        let n_permissions = head.permissions.len();
         let words = n_permissions.div_ceil(64);
-        let mut role_bits = Vec::with_capacity(payload.roles.len() * words);
-        for role in &payload.roles {
+        let mut role_bits = Vec::with_capacity(head.roles.len() * words);
+        for role in &head.roles {
             if role.permissions.len() != n_permissions.div_ceil(8) {
                 return Err(malformed("role bitset has the wrong length"));
             }
@@ -129,61 +136,39 @@ impl Engine {
             }
             role_bits.extend(row);
         }
+        if u32::try_from(role_bits.len()).is_err() {
+            return Err(malformed("too many roles"));
+        }
 
-        let last_scope = u32::try_from(payload.scopes.len())
-            .map_err(|_| malformed("too many scopes"))?
-            .saturating_sub(1);
+        for g in subjects.all_grants() {
+            if g.role() as usize >= head.roles.len() {
+                return Err(malformed("grant names a missing role"));
+            }
+            if g.scope != GrantEntry::BELOW_ROOT && g.scope as usize >= scope_end.len() {
+                return Err(malformed("grant names a missing scope"));
+            }
+        }
         let mut token_ids = FxHashMap::default();
-        let mut grants = Vec::with_capacity(payload.grant_count());
-        let mut subject_grants = Vec::with_capacity(payload.subjects.len());
-        for (s, subject) in payload.subjects.iter().enumerate() {
-            let s = u32::try_from(s).map_err(|_| malformed("too many subjects"))?;
-            if let Some(hash) = subject.token_sha256 {
-                if token_ids.insert(hash, s).is_some() {
-                    return Err(malformed("two subjects share a token hash"));
-                }
+        token_ids.reserve(subjects.tokens().len());
+        for &(s, hash) in subjects.tokens() {
+            if token_ids.insert(hash, s).is_some() {
+                return Err(malformed("two subjects share a token hash"));
             }
-            let start = u32::try_from(grants.len()).map_err(|_| malformed("too many grants"))?;
-            for grant in &subject.grants {
-                if grant.role as usize >= payload.roles.len() {
-                    return Err(malformed("grant names a missing role"));
-                }
-                let (lo, hi) = match grant.scope {
-                    GrantScope::BelowRoot => (1, last_scope),
-                    GrantScope::Scope(i) => (
-                        i,
-                        *scope_end
-                            .get(i as usize)
-                            .ok_or_else(|| malformed("grant names a missing scope"))?,
-                    ),
-                };
-                let role_base = u32::try_from(grant.role as usize * words)
-                    .map_err(|_| malformed("too many roles"))?;
-                if subject.active {
-                    grants.push(Grant {
-                        lo,
-                        hi,
-                        role_base,
-                        expires_at: grant.expires_at.unwrap_or(Timestamp::MAX),
-                    });
-                }
-            }
-            let end = u32::try_from(grants.len()).map_err(|_| malformed("too many grants"))?;
-            subject_grants.push((start, end));
         }
 
         Ok(Engine {
-            deny_from: payload.expires_at.unwrap_or(Timestamp::MAX),
-            payload,
+            deny_from: head.expires_at.unwrap_or(Timestamp::MAX),
+            head,
+            full: OnceLock::new(),
             key_id: None,
             permission_ids,
             scope_ids,
             subject_ids,
+            subjects,
+            scope_end,
             token_ids,
             words,
             role_bits,
-            grants,
-            subject_grants,
         })
     }
 
@@ -194,7 +179,7 @@ impl Engine {
 
     /// Lets checks go on allowing for `grace` seconds past the snapshot's expiry.
     pub(crate) fn with_expiry_grace(mut self, grace: i64) -> Engine {
-        if let Some(expires_at) = self.payload.expires_at {
+        if let Some(expires_at) = self.head.expires_at {
             self.deny_from = expires_at.saturating_add(grace.max(0));
         }
         self
@@ -225,28 +210,12 @@ impl Engine {
     /// and [`Engine::scope_id`]. Out-of-range ids deny.
     #[inline]
     pub fn can_ids(&self, subject: u32, permission: u32, scope: u32, now: Timestamp) -> bool {
-        if now >= self.deny_from {
+        if now >= self.deny_from || permission as usize >= self.words * 64 {
             return false;
         }
-        let word = (permission / 64) as usize;
-        if word >= self.words {
-            return false;
-        }
-        let bit = 1u64 << (permission % 64);
-        let Some(&(start, end)) = self.subject_grants.get(subject as usize) else {
-            return false;
-        };
-        let Some(grants) = self.grants.get(start as usize..end as usize) else {
-            return false;
-        };
-        grants.iter().any(|g| {
-            g.lo <= scope
-                && scope <= g.hi
-                && now < g.expires_at
-                && self
-                    .role_bits
-                    .get(g.role_base as usize + word)
-                    .is_some_and(|w| w & bit != 0)
+        let (start, grants) = self.active_grants(subject);
+        grants.iter().zip(start..).any(|(g, i)| {
+            self.covers(*g, scope) && self.role_has(*g, permission) && self.live(*g, i, now)
         })
     }
 
@@ -258,7 +227,7 @@ impl Engine {
         scope: Option<&str>,
         now: Timestamp,
     ) -> Decision<'_> {
-        let revision = self.payload.revision;
+        let revision = self.head.revision;
         let deny = |reason| Decision {
             allowed: false,
             reason,
@@ -270,7 +239,7 @@ impl Engine {
             });
         }
         let Some(s) = self.subject_id(subject) else {
-            return deny(match &self.payload.subject {
+            return deny(match &self.head.subject {
                 Some(slice_subject) => Reason::NotInSlice { slice_subject },
                 None => Reason::UnknownSubject,
             });
@@ -281,30 +250,29 @@ impl Engine {
         let Some(sc) = self.scope_id(scope) else {
             return deny(Reason::UnknownScope);
         };
-        let Some(subject) = self.payload.subjects.get(s as usize) else {
-            return deny(Reason::UnknownSubject);
-        };
-        if !subject.active {
+        if self.subjects.active(s) != Some(true) {
             return deny(Reason::InactiveSubject);
         }
         let mut expired = None;
-        for (grant, resolved) in subject.grants.iter().zip(self.subject_grant_slice(s)) {
-            if !(resolved.lo <= sc && sc <= resolved.hi && self.role_has(resolved, p)) {
+        let (start, grants) = self.subjects.grants(s);
+        for (g, i) in grants.iter().zip(start..) {
+            if !(self.covers(*g, sc) && self.role_has(*g, p)) {
                 continue;
             }
             let role = self
-                .payload
+                .head
                 .roles
-                .get(grant.role as usize)
+                .get(g.role() as usize)
                 .map_or("?", |r| r.name.as_str());
-            let scope = self.payload.grant_scope_id(grant.scope);
-            if now < resolved.expires_at {
+            let scope = self.head.grant_scope_id(g.grant_scope());
+            let expires_at = self.expiry(*g, i);
+            if now < expires_at {
                 return Decision {
                     allowed: true,
                     reason: Reason::Granted {
                         role,
                         scope,
-                        expires_at: grant.expires_at,
+                        expires_at: g.expires().then_some(expires_at),
                     },
                     revision,
                 };
@@ -312,7 +280,7 @@ impl Engine {
             expired.get_or_insert(Reason::GrantExpired {
                 role,
                 scope,
-                expired_at: resolved.expires_at,
+                expired_at: expires_at,
             });
         }
         deny(expired.unwrap_or(Reason::NoGrant))
@@ -352,16 +320,19 @@ impl Engine {
             set.bits.clear();
             return set;
         }
-        for g in self.subject_grant_slice(subject) {
-            if g.lo <= scope && scope <= g.hi && now < g.expires_at {
+        let (start, grants) = self.active_grants(subject);
+        for (g, i) in grants.iter().zip(start..) {
+            let expires_at = self.expiry(*g, i);
+            if self.covers(*g, scope) && now < expires_at {
+                let base = g.role() as usize * self.words;
                 let role = self
                     .role_bits
-                    .get(g.role_base as usize..g.role_base as usize + self.words)
+                    .get(base..base + self.words)
                     .unwrap_or_default();
                 for (acc, w) in set.bits.iter_mut().zip(role) {
                     *acc |= w;
                 }
-                set.valid_until = set.valid_until.min(g.expires_at);
+                set.valid_until = set.valid_until.min(expires_at);
             }
         }
         set
@@ -372,9 +343,9 @@ impl Engine {
         let (Some(p), Some(sc)) = (self.permission_id(permission), self.scope_id(scope)) else {
             return Vec::new();
         };
-        (0..self.payload.subjects.len() as u32)
+        (0..self.subject_ids.len() as u32)
             .filter(|&s| self.can_ids(s, p, sc, now))
-            .filter_map(|s| self.payload.subjects.get(s as usize).map(|x| x.id.as_str()))
+            .filter_map(|s| self.subject_ids.name(s))
             .collect()
     }
 
@@ -385,15 +356,13 @@ impl Engine {
 
     /// The subject whose API key token has this SHA-256 (for callers that hash themselves).
     pub fn subject_for_token_hash(&self, hash: &[u8; 32]) -> Option<&str> {
-        let s = *self.token_ids.get(hash)?;
-        self.payload.subjects.get(s as usize).map(|x| x.id.as_str())
+        self.subject_ids.name(*self.token_ids.get(hash)?)
     }
 
     /// Whether a subject is in the snapshot and active: `Some(true)` active, `Some(false)`
     /// deactivated or revoked, `None` unknown.
     pub fn subject_active(&self, subject: &str) -> Option<bool> {
-        let s = self.subject_id(subject)?;
-        self.payload.subjects.get(s as usize).map(|x| x.active)
+        self.subjects.active(self.subject_id(subject)?)
     }
 
     // --- Names and ids --------------------------------------------------------------
@@ -412,39 +381,56 @@ impl Engine {
     #[inline]
     pub fn scope_id(&self, id: Option<&str>) -> Option<u32> {
         match id {
-            None => (!self.payload.scopes.is_empty()).then_some(0),
+            None => (!self.head.scopes.is_empty()).then_some(0),
             Some(id) => self.scope_ids.get(id),
         }
     }
 
     pub fn permission_name(&self, id: u32) -> Option<&str> {
-        self.payload
-            .permissions
-            .get(id as usize)
-            .map(|p| p.name.as_str())
+        self.permission_ids.name(id)
+    }
+
+    /// The subject at position `id` (the inverse of [`Engine::subject_id`]).
+    pub fn subject_name(&self, id: u32) -> Option<&str> {
+        self.subject_ids.name(id)
+    }
+
+    /// Permission names in id order.
+    pub fn permission_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.permission_ids.names().iter()
+    }
+
+    /// Scope ids in pre-order (the root first).
+    pub fn scope_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.scope_ids.names().iter()
+    }
+
+    /// How many subjects the snapshot holds.
+    pub fn subject_count(&self) -> usize {
+        self.subject_ids.len()
     }
 
     // --- The snapshot ---------------------------------------------------------------
 
     pub fn tenant(&self) -> &str {
-        &self.payload.tenant
+        &self.head.tenant
     }
 
     pub fn revision(&self) -> u64 {
-        self.payload.revision
+        self.head.revision
     }
 
     pub fn issued_at(&self) -> Timestamp {
-        self.payload.issued_at
+        self.head.issued_at
     }
 
     pub fn expires_at(&self) -> Option<Timestamp> {
-        self.payload.expires_at
+        self.head.expires_at
     }
 
     /// The subject this snapshot was sliced for, if it is a slice.
     pub fn slice_subject(&self) -> Option<&str> {
-        self.payload.subject.as_deref()
+        self.head.subject.as_deref()
     }
 
     /// When checks start denying: the snapshot's expiry plus any grace (`Timestamp::MAX`
@@ -458,32 +444,69 @@ impl Engine {
         self.key_id.as_deref()
     }
 
-    /// The compiled policy the engine answers from.
+    /// The compiled policy the engine answers from, rebuilt from the engine's columns on
+    /// first use (checks never need it; tools that walk the whole policy do).
     pub fn payload(&self) -> &Payload {
-        &self.payload
+        self.full.get_or_init(|| {
+            let mut subjects = self.subjects.clone();
+            subjects.ids = self.subject_ids.names().clone();
+            Payload {
+                subjects: subjects.to_subjects(),
+                ..self.head.clone()
+            }
+        })
     }
 
-    fn subject_grant_slice(&self, subject: u32) -> &[Grant] {
-        self.subject_grants
-            .get(subject as usize)
-            .and_then(|&(start, end)| self.grants.get(start as usize..end as usize))
-            .unwrap_or_default()
+    /// The grants of an active subject (none for an inactive or unknown one), with the
+    /// index of the first.
+    #[inline]
+    fn active_grants(&self, subject: u32) -> (u32, &[GrantEntry]) {
+        match self.subjects.active(subject) {
+            Some(true) => self.subjects.grants(subject),
+            _ => (0, &[]),
+        }
     }
 
-    fn role_has(&self, grant: &Grant, permission: u32) -> bool {
-        let word = grant.role_base as usize + (permission / 64) as usize;
+    /// Whether a grant covers scope `scope`: its subtree, or every scope below the root.
+    #[inline]
+    fn covers(&self, g: GrantEntry, scope: u32) -> bool {
+        if g.scope == GrantEntry::BELOW_ROOT {
+            scope >= 1 && (scope as usize) < self.scope_end.len()
+        } else {
+            g.scope <= scope
+                && self
+                    .scope_end
+                    .get(g.scope as usize)
+                    .is_some_and(|&end| scope <= end)
+        }
+    }
+
+    #[inline]
+    fn role_has(&self, g: GrantEntry, permission: u32) -> bool {
+        let word = g.role() as usize * self.words + (permission / 64) as usize;
         self.role_bits
             .get(word)
             .is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
     }
+
+    /// When grant `g` (number `index`) expires; `Timestamp::MAX` when it does not.
+    #[inline]
+    fn expiry(&self, g: GrantEntry, index: u32) -> Timestamp {
+        if g.expires() {
+            self.subjects.expiry(index)
+        } else {
+            Timestamp::MAX
+        }
+    }
+
+    #[inline]
+    fn live(&self, g: GrantEntry, index: u32, now: Timestamp) -> bool {
+        !g.expires() || now < self.subjects.expiry(index)
+    }
 }
 
-fn index_names<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<NameIndex> {
-    let names: Vec<&str> = names.collect();
-    if u32::try_from(names.len()).is_err() {
-        return Err(malformed("too many names"));
-    }
-    NameIndex::build(&names).map_err(|name| malformed(&format!("{what} `{name}` appears twice")))
+fn index_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, what: &str) -> Result<NameIndex> {
+    NameIndex::build(names).map_err(|name| malformed(&format!("{what} `{name}` appears twice")))
 }
 
 /// For each scope, the pre-order number of its last descendant. Checks that the scopes

@@ -3,6 +3,7 @@
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::snapshot::decode::decode;
 use crate::snapshot::envelope::Unverified;
 use crate::snapshot::keys::KeySet;
 use crate::snapshot::limits::DEFAULT_MAX_SNAPSHOT_BYTES;
@@ -62,9 +63,9 @@ pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine
         ));
     }
     let envelope = Unverified::parse(bytes)?;
-    let payload = Payload::from_bytes(envelope.verify(keys)?)?;
-    check_freshness(&payload, options)?;
-    Ok(Engine::from_payload(payload)?
+    let (head, subjects) = decode(envelope.verify(keys)?)?;
+    check_freshness(&head, options)?;
+    Ok(Engine::from_parts(head, subjects)?
         .with_key_id(envelope.key_id())
         .with_expiry_grace(options.expiry_grace))
 }

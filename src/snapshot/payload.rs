@@ -119,20 +119,13 @@ impl Payload {
         postcard::to_allocvec(self).unwrap_or_default()
     }
 
-    /// Decodes a payload; the whole input must be consumed.
+    /// Decodes a payload; the whole input must be consumed. Counts and names are held to
+    /// the snapshot limits (`LIMIT_EXCEEDED`); anything else that does not decode is
+    /// `MALFORMED`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Payload> {
-        match postcard::take_from_bytes::<Payload>(bytes) {
-            Ok((payload, [])) => Ok(payload),
-            Ok((_, rest)) => Err(Error::new(
-                ErrorKind::Malformed,
-                format!("{} bytes after the snapshot payload", rest.len()),
-            )),
-            // postcard's own messages add nothing a user can act on, and weigh in the .wasm.
-            Err(_) => Err(Error::new(
-                ErrorKind::Malformed,
-                "snapshot payload does not decode",
-            )),
-        }
+        let (mut payload, subjects) = crate::snapshot::decode::decode(bytes)?;
+        payload.subjects = subjects.to_subjects();
+        Ok(payload)
     }
 
     /// The number of grants over all subjects.

@@ -1,7 +1,6 @@
 //! `WasmGate`: one loaded snapshot with its trusted keys and load options, answering
 //! checks. Times cross the boundary as JS milliseconds.
 
-use js_sys::Uint32Array;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, type_error};
@@ -107,22 +106,22 @@ impl WasmGate {
             .collect()
     }
 
-    /// The subject's permissions on a scope as bit words (permission `i` is bit `i % 32` of
-    /// word `i / 32`), plus `validUntil` (ms): `{words, validUntil}`.
+    /// Writes the subject's permissions on a scope into `out` as bit words (permission `i`
+    /// is bit `i % 32` of word `i / 32`; words past the catalog are zeroed) and returns
+    /// when the set may change (ms). One call, no object built.
     #[wasm_bindgen(js_name = permissionWords)]
-    pub fn permission_words(&self, subject: u32, scope: u32, now_ms: f64) -> JsValue {
+    pub fn permission_words(&self, subject: u32, scope: u32, now_ms: f64, out: &mut [u32]) -> f64 {
         let set = self
             .engine
             .permission_set_ids(subject, scope, seconds(now_ms));
-        let words: Vec<u32> = set
+        let mut words = set
             .words()
             .iter()
-            .flat_map(|w| [*w as u32, (*w >> 32) as u32])
-            .collect();
-        object(&[
-            ("words", Uint32Array::from(words.as_slice()).into()),
-            ("validUntil", JsValue::from_f64(millis(set.valid_until()))),
-        ])
+            .flat_map(|w| [*w as u32, (*w >> 32) as u32]);
+        for slot in out.iter_mut() {
+            *slot = words.next().unwrap_or(0);
+        }
+        millis(set.valid_until())
     }
 
     #[wasm_bindgen(js_name = whoCan)]
@@ -164,23 +163,19 @@ impl WasmGate {
     /// Permission names in id order.
     #[wasm_bindgen(js_name = permissionNames)]
     pub fn permission_names(&self) -> Vec<String> {
-        self.engine
-            .payload()
-            .permissions
-            .iter()
-            .map(|p| p.name.clone())
-            .collect()
+        self.engine.permission_names().map(String::from).collect()
     }
 
     /// Scope ids in id order (the root first).
     #[wasm_bindgen(js_name = scopeIds)]
     pub fn scope_ids(&self) -> Vec<String> {
-        self.engine
-            .payload()
-            .scopes
-            .iter()
-            .map(|s| s.id.clone())
-            .collect()
+        self.engine.scope_names().map(String::from).collect()
+    }
+
+    /// How many subjects the snapshot holds.
+    #[wasm_bindgen(getter, js_name = subjectCount)]
+    pub fn subject_count(&self) -> u32 {
+        self.engine.subject_count() as u32
     }
 
     #[wasm_bindgen(getter)]
