@@ -156,6 +156,10 @@ class Core {
    */
   settle() {
     this.timeless = this.defaultClock && this.denyFrom > NEVER && !this.closed;
+    // What bindings check on their fast path: one object per epoch, dead once the
+    // snapshot changes or closes, and never live while a clock must be read.
+    if (this.fresh) this.fresh.live = false;
+    this.fresh = { live: this.timeless };
   }
 
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
@@ -236,6 +240,12 @@ class Binding {
   #words = null;
   #until = -Infinity;
   #epoch = -1;
+  /** Set when the words need no clock (see Core.settle): the fast paths read them. */
+  #fresh = { live: false };
+  #fast = null;
+  /** The names the set allows, built once the handle has answered a catalog's worth. */
+  #allowed = null;
+  #uses = 0;
 
   constructor(core, subject, scope) {
     this.#core = core;
@@ -252,15 +262,34 @@ class Binding {
   }
 
   can(permission) {
+    // Fast path: a name in the allowed set is allowed; any other string is not.
+    const allowed = this.#allowed;
+    if (allowed !== null && this.#fresh.live) return allowed.has(permission) || (typeof permission !== "string" && this.#slowCan(permission));
+    return this.#slowCan(permission);
+  }
+
+  #slowCan(permission) {
     checkString(permission, "permission");
-    const id = this.#core.permissionIds.get(permission);
-    return id !== undefined && this.#has(id);
+    const core = this.#core;
+    const id = core.permissionIds.get(permission);
+    const allowed = id !== undefined && this.#has(id);
+    if (this.#fast !== null && this.#allowed === null && ++this.#uses > core.permissionCount) this.#allowed = this.#names();
+    return allowed;
   }
 
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
   canId(id) {
+    const words = this.#fast;
+    if (words !== null && this.#fresh.live && (id | 0) === id && id >= 0) return ((words[id >>> 5] >>> (id & 31)) & 1) === 1;
     if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
     return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#has(id);
+  }
+
+  /** The permission names the set holds. */
+  #names() {
+    const names = new Set();
+    for (const [name, id] of this.#core.permissionIds) if (this.#core.bit(this.#words, 0, id)) names.add(name);
+    return names;
   }
 
   #has(id) {
@@ -269,6 +298,9 @@ class Binding {
     if (core.timeless && this.#epoch === core.epoch && this.#until > NEVER) return this.#words !== null && core.bit(this.#words, 0, id);
     const now = core.now();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
+      this.#fast = null;
+      this.#allowed = null;
+      this.#uses = 0;
       if (!core.live(now)) return false;
       this.#epoch = core.epoch;
       this.#until = Infinity;
@@ -280,6 +312,10 @@ class Binding {
       }
       this.#words = new Uint32Array(core.width);
       this.#until = core.wasm.permissionWords(s, sc, now, this.#words);
+      if (this.#until > NEVER && core.fresh.live) {
+        this.#fresh = core.fresh;
+        this.#fast = this.#words;
+      }
     }
     return this.#words !== null && core.bit(this.#words, 0, id);
   }

@@ -8,6 +8,7 @@
 //
 //   node benches/anchors/run.mjs [--scales 200,5000,100000] [--reps 5] [--queries 200000]
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,7 +38,7 @@ const { createMongoAbility, subject: caslSubject } = await import("@casl/ability
 const keyFile = join(root, "tests", "fixtures", "test-signing-key.json");
 const key = JSON.parse(readFileSync(keyFile, "utf8"));
 const keys = { [key.key_id]: key.public_key };
-const NOW = Date.parse("2026-11-23T12:00:00Z");
+// No grant and no snapshot here expires: gates run on the default clock, as in production.
 
 // ---- a deterministic multi-tenant SaaS ----------------------------------------------
 
@@ -91,7 +92,10 @@ function saas(subjects, count, seed) {
       const scope = r < 0.1 ? "*" : r < 0.3 ? tenant.scopes[0].id : pick(tenant.scopes.slice(1)).id;
       return { role: pick(tenant.roles).name, scope };
     });
-    tenant.subjects.push({ id: id(key ? "key_" : "usr_", 12), kind: key ? "api_key" : "user", ...(random() < 0.05 ? { active: false } : {}), grants });
+    const subjectId = id(key ? "key_" : "usr_", 12);
+    // API keys carry the SHA-256 of a token (random-looking bytes, as in production).
+    const token = key ? { token_sha256: createHash("sha256").update(`${subjectId}:${random()}`).digest("hex") } : {};
+    tenant.subjects.push({ id: subjectId, kind: key ? "api_key" : "user", ...token, ...(random() < 0.05 ? { active: false } : {}), grants });
   }
   return tenants;
 }
@@ -233,6 +237,51 @@ function nsPerCall(queries, fn) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
+// ---- a load in a fresh process (`--child SNAPSHOT JSON`): time and memory ------------
+
+if (process.argv.includes("--child")) {
+  const [snapFile, jsonFile] = process.argv.slice(process.argv.indexOf("--child") + 1);
+  const bytes = new Uint8Array(readFileSync(snapFile));
+  const text = readFileSync(jsonFile, "utf8");
+  // The JS heap plus the engine's linear memory (which grows for the gate and never
+  // shrinks, so its growth is the gate's high-water mark, input copy included).
+  const { initSync } = await import(pathToFileURL(join(root, "pkg", "engine.js")).href);
+  const memory = () => {
+    globalThis.gc?.();
+    const wasmBytes = initSync({ module: new Uint8Array(0) })?.memory?.buffer.byteLength ?? 0;
+    return process.memoryUsage().heapUsed + wasmBytes;
+  };
+  const timed = (fn) => {
+    const start = performance.now();
+    const value = fn();
+    return [performance.now() - start, value];
+  };
+  // The engine's instantiation is its own line: a process pays it once, for any number of gates.
+  const [engineInit] = timed(() => new Gate(new Uint8Array(readFileSync(join(root, "tests", "fixtures", "acme.snapshot"))), { keys }).close());
+  let before = memory();
+  const [rolegateFirst, gate] = timed(() => new Gate(bytes, { keys }));
+  gate.can("usr_nobody", CATALOG[0]);
+  const rolegateBytes = memory() - before;
+  gate.close();
+  const rolegateRuns = Array.from({ length: 7 }, () => {
+    const [ms, g] = timed(() => new Gate(bytes, { keys }));
+    g.close();
+    return ms;
+  });
+  before = memory();
+  const [plainFirst, index] = timed(() => plainIndex(JSON.parse(text)));
+  const plainBytes = memory() - before;
+  const plainRuns = Array.from({ length: 7 }, () => timed(() => plainIndex(JSON.parse(text)))[0]);
+  console.log(JSON.stringify({ engineInit, rolegateFirst, rolegate: median(rolegateRuns), rolegateBytes, plainFirst, plain: median(plainRuns), plainBytes, keep: index.subjects.size }));
+  process.exit(0);
+}
+
+/** A load of one snapshot (and the anchor's from its JSON) in a process of its own. */
+function freshLoad(snapFile, jsonFile) {
+  const output = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", snapFile, jsonFile], { encoding: "utf8" });
+  return JSON.parse(output.trim().split("\n").pop());
+}
+
 const results = [];
 for (const scale of SCALES) {
   const count = scale <= 200 ? 1 : scale <= 5000 ? 10 : 100;
@@ -257,7 +306,7 @@ for (const scale of SCALES) {
   for (let r = 0; r < REPS; r++) {
     gates.forEach((g) => g.close());
     let start = performance.now();
-    gates = snapshots.map((bytes) => new Gate(bytes, { keys, clock: () => NOW }));
+    gates = snapshots.map((bytes) => new Gate(bytes, { keys }));
     loadRolegate.push(performance.now() - start);
     start = performance.now();
     plains = texts.map((t) => plainIndex(JSON.parse(t)));
@@ -303,8 +352,67 @@ for (const scale of SCALES) {
   const snapshotGzip = snapshots.reduce((n, b) => n + gz(b), 0);
   const jsonGzip = texts.reduce((n, t) => n + gz(Buffer.from(t)), 0);
   const caslGzip = casls.reduce((n, c) => n + gz(Buffer.from(JSON.stringify([...c.rulesOf]))), 0);
-  results.push({ scale, tenants: count, queries: QUERIES, ratios, loadMs: { rolegate: median(loadRolegate), plain: median(loadPlain) }, heapMB: memory.heapUsed / 2 ** 20, snapshotRaw, snapshotGzip, jsonGzip, caslGzip });
   gates.forEach((g) => g.close());
+
+  // One tenant holding every subject of this scale: a load in a fresh process, and (at
+  // 5,000 subjects) the page workload on it.
+  const [single] = saas(scale, 1, scale + 7);
+  const singleJson = join(out, `s${scale}-single.policy.json`);
+  writeFileSync(singleJson, JSON.stringify(single));
+  const singleSnap = singleJson.replace(".policy.json", ".snapshot");
+  execFileSync(cli, ["build", singleJson, "--key", keyFile, "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", singleSnap]);
+  const fresh = freshLoad(singleSnap, singleJson);
+  fresh.snapshotBytes = readFileSync(singleSnap).length;
+  const page = scale === 5000 ? pageWorkload(single, new Uint8Array(readFileSync(singleSnap))) : null;
+  results.push({ scale, tenants: count, queries: QUERIES, ratios, loadMs: { rolegate: median(loadRolegate), plain: median(loadPlain) }, heapMB: memory.heapUsed / 2 ** 20, snapshotRaw, snapshotGzip, jsonGzip, caslGzip, fresh, page });
+}
+
+/**
+ * A page's workload: bind once per user and scope, then check every catalog permission,
+ * for 200 (user, scope) pairs, against a `Set.has` on each pair's precomputed set and a
+ * bare bit test with a known index. Median of 7 repetitions, in ns per check.
+ */
+function pageWorkload(policy, bytes) {
+  const gate = new Gate(bytes, { keys });
+  const casl = caslTenant(policy);
+  const plain = plainIndex(policy);
+  const random = rng(99);
+  const pairs = Array.from({ length: 200 }, () => {
+    const subject = policy.subjects[Math.floor(random() * policy.subjects.length)].id;
+    const scope = policy.scopes[Math.floor(random() * policy.scopes.length)].id;
+    const allowed = CATALOG.filter((p) => plainCan(plain, subject, p, scope));
+    const words = new Uint32Array(Math.ceil(CATALOG.length / 32));
+    allowed.forEach((p) => (words[CATALOG.indexOf(p) >>> 5] |= 1 << (CATALOG.indexOf(p) & 31)));
+    return { subject, scope, set: new Set(allowed), words, handle: gate.bind(subject, scope) };
+  });
+  const ids = CATALOG.map((p) => gate.permissionId(p));
+  for (const q of pairs) {
+    for (const [i, p] of CATALOG.entries()) {
+      const want = q.set.has(p);
+      const got = [q.handle.can(p), q.handle.canId(ids[i]), gate.can(q.subject, p, q.scope), caslCan(casl, q.subject, p, q.scope), ((q.words[i >>> 5] >>> (i & 31)) & 1) === 1];
+      if (got.some((g) => g !== want)) throw new Error(`page workload: ${q.subject} ${p} ${q.scope} answers ${got}, the anchor says ${want}`);
+    }
+  }
+  const variants = {
+    "Set.has on a precomputed set": (q, p) => q.set.has(p),
+    "a bare bit test, known index": (q, p, i) => ((q.words[i >>> 5] >>> (i & 31)) & 1) === 1,
+    "CASL ability.can": (q, p) => caslCan(casl, q.subject, p, q.scope),
+    "rolegate gate.can": (q, p) => gate.can(q.subject, p, q.scope),
+    "rolegate handle.can": (q, p) => q.handle.can(p),
+    "rolegate handle.canId": (q, p, i) => q.handle.canId(ids[i]),
+  };
+  const PASSES = 40;
+  const time = (fn) => {
+    const loop = new Function("pairs", "names", "fn", "passes", "let sink = 0; for (let r = 0; r < passes; r++) for (const q of pairs) for (let i = 0; i < names.length; i++) sink += fn(q, names[i], i) ? 1 : 0; return sink;");
+    loop(pairs, CATALOG, fn, 2);
+    const start = process.hrtime.bigint();
+    loop(pairs, CATALOG, fn, PASSES);
+    return Number(process.hrtime.bigint() - start) / (PASSES * pairs.length * CATALOG.length);
+  };
+  const per = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r < 7; r++) for (const [name, fn] of Object.entries(variants)) per[name].push(time(fn));
+  gate.close();
+  return Object.fromEntries(Object.entries(per).map(([k, v]) => [k, median(v)]));
 }
 
 const wasmGzip = gz(readFileSync(join(root, "pkg", "engine_bg.wasm")));
@@ -316,6 +424,14 @@ for (const r of results) {
     console.log(`  ${name.padEnd(28)} ${f("random")} ${f("grouped")}`);
   }
   console.log(`  load: rolegate ${r.loadMs.rolegate.toFixed(1)} ms (${((r.loadMs.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects), plain JS from JSON ${r.loadMs.plain.toFixed(1)} ms (${(r.loadMs.rolegate / r.loadMs.plain).toFixed(2)}×)`);
+  const f = r.fresh;
+  console.log(`  one tenant of ${r.scale.toLocaleString()} subjects, fresh process: engine instantiation ${f.engineInit.toFixed(1)} ms, then rolegate load ${f.rolegateFirst.toFixed(1)} ms first, ${f.rolegate.toFixed(1)} ms median (${((f.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects); anchor from JSON ${f.plainFirst.toFixed(1)} ms first, ${f.plain.toFixed(1)} ms median (rolegate ÷ anchor ${(f.rolegate / f.plain).toFixed(2)}×)`);
+  console.log(`  memory after load: rolegate ${(f.rolegateBytes / 2 ** 20).toFixed(2)} MB (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot), anchor ${(f.plainBytes / 2 ** 20).toFixed(2)} MB`);
+  if (r.page) {
+    console.log(`  page workload (200 users × ${CATALOG.length} permissions, bound once; ns per check, ÷ Set.has):`);
+    const base = r.page["Set.has on a precomputed set"];
+    for (const [name, ns] of Object.entries(r.page)) console.log(`    ${name.padEnd(30)} ${ns.toFixed(1).padStart(7)} ns  ${(ns / base).toFixed(2)}×`);
+  }
   console.log(`  snapshot ${r.snapshotRaw.toLocaleString()} B raw, ${r.snapshotGzip.toLocaleString()} B gzip; policy JSON gzip ${r.jsonGzip.toLocaleString()} B; CASL rules gzip ${r.caslGzip.toLocaleString()} B; heap after load ${r.heapMB.toFixed(1)} MB`);
 }
 console.log(`\nruntime: engine .wasm ${wasmGzip.toLocaleString()} B gzip`);

@@ -2,40 +2,44 @@
 //!
 //! Names are hashed only at the boundary; inside, a permission is a bit, a scope a
 //! pre-order number, and "grant scope G covers scope S" is `G.lo <= S <= G.hi`. The
-//! subjects stay in the columns they were decoded into ([`SubjectTable`]); the whole
+//! subjects stay in the payload bytes they came in ([`Subjects`] knows where each
+//! record starts), so a loaded snapshot weighs little more than its bytes; the whole
 //! [`Payload`] is rebuilt from them only when [`Engine::payload`] is asked for it.
 
 use std::sync::OnceLock;
 
-use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::engine::decision::{Decision, Reason};
 use crate::engine::name_index::NameIndex;
 use crate::error::{Error, Result};
+use crate::snapshot::decode::decode;
 use crate::snapshot::limits;
-use crate::snapshot::payload::{Payload, malformed};
-use crate::snapshot::subjects::{GrantEntry, SubjectTable};
+use crate::snapshot::payload::{GrantScope, Payload, malformed};
+use crate::snapshot::subjects::{GrantRef, SubjectView, Subjects};
 use crate::time::Timestamp;
 
 /// Answers checks against one loaded snapshot.
 #[derive(Debug)]
 pub struct Engine {
-    /// The snapshot without its subjects (they are in `subjects`).
+    /// The snapshot without its subjects (they are read from `data`).
     head: Payload,
     /// The whole payload, rebuilt on first use by [`Engine::payload`].
     full: OnceLock<Payload>,
+    /// Bytes holding the payload from `base` on (a snapshot's, or the payload's own).
+    data: Vec<u8>,
+    base: usize,
+    subjects: Subjects,
     key_id: Option<String>,
     /// Checks deny from this time on (the snapshot's expiry plus any configured grace).
     deny_from: Timestamp,
     permission_ids: NameIndex,
     scope_ids: NameIndex,
-    /// Subject ids by position; the ids themselves live here, not in `subjects`.
     subject_ids: NameIndex,
-    subjects: SubjectTable,
+    /// API keys by the SHA-256 of their token.
+    token_ids: NameIndex,
     /// For each scope, the pre-order number of its last descendant.
     scope_end: Vec<u32>,
-    token_ids: FxHashMap<[u8; 32], u32>,
     /// Words per role bitset.
     words: usize,
     role_bits: Vec<u64>,
@@ -84,27 +88,52 @@ impl Engine {
     /// unique names, a pre-order scope tree) so a bad one is an error, never a panic.
     ///
     /// This does not verify anything: use [`crate::snapshot::loader`] for bytes from outside.
-    pub fn from_payload(mut payload: Payload) -> Result<Engine> {
+    pub fn from_payload(payload: Payload) -> Result<Engine> {
         limits::check_payload(&payload)?;
-        let subjects = SubjectTable::from_subjects(&payload.subjects)
-            .map_err(|_| malformed("a subject's indices or names do not fit"))?;
-        payload.subjects = Vec::new();
-        Engine::from_parts(payload, subjects)
+        let bytes = payload.to_bytes();
+        let len = bytes.len();
+        Engine::from_bytes(bytes, 0, len)
     }
 
-    /// Indexes a decoded payload: `head` without its subjects, and the subjects.
-    pub(crate) fn from_parts(head: Payload, mut subjects: SubjectTable) -> Result<Engine> {
+    /// Decodes and indexes the payload at `data[base..base + len]`, keeping `data`.
+    pub(crate) fn from_bytes(data: Vec<u8>, base: usize, len: usize) -> Result<Engine> {
+        let payload = data
+            .get(base..base + len)
+            .ok_or_else(|| malformed("no payload"))?;
+        let (head, subjects) = decode(payload)?;
+        Engine::from_parts(head, subjects, data, base)
+    }
+
+    /// Indexes a decoded payload: `head` without its subjects, and where they are in `data`.
+    pub(crate) fn from_parts(
+        head: Payload,
+        subjects: Subjects,
+        data: Vec<u8>,
+        base: usize,
+    ) -> Result<Engine> {
         let permission_ids = index_names(
-            head.permissions.iter().map(|p| p.name.as_str()),
+            head.permissions.len(),
+            |i| head.permissions.get(i).map(|p| p.name.as_bytes()),
             "permission",
         )?;
-        let scope_ids = index_names(head.scopes.iter().map(|s| s.id.as_str()), "scope")?;
-        index_names(head.roles.iter().map(|r| r.name.as_str()), "role")?;
-        let ids = std::mem::take(&mut subjects.ids);
-        let subject_ids = NameIndex::over(ids)
-            .map_err(|name| malformed(&format!("subject `{name}` appears twice")))?;
+        let scope_ids = index_names(
+            head.scopes.len(),
+            |i| head.scopes.get(i).map(|s| s.id.as_bytes()),
+            "scope",
+        )?;
+        index_names(
+            head.roles.len(),
+            |i| head.roles.get(i).map(|r| r.name.as_bytes()),
+            "role",
+        )?;
+        let payload = data.get(base..).unwrap_or_default();
+        let subject_ids = index_names(subjects.len(), |i| subjects.id(payload, i), "subject")?;
+        let token_ids = NameIndex::build(subjects.token_count(), &|i| {
+            subjects.token(payload, i).map(|t| t.0)
+        })
+        .map_err(|_| malformed("two subjects share a token hash"))?;
         if let Some(slice) = &head.subject {
-            if subject_ids.names().iter().any(|s| s != slice) {
+            if (0..subjects.len()).any(|i| subjects.id(payload, i) != Some(slice.as_bytes())) {
                 return Err(malformed("a slice holds another subject"));
             }
         }
@@ -136,37 +165,32 @@ impl Engine {
             }
             role_bits.extend(row);
         }
-        if u32::try_from(role_bits.len()).is_err() {
-            return Err(malformed("too many roles"));
+        if subjects
+            .max_role
+            .is_some_and(|r| r as usize >= head.roles.len())
+        {
+            return Err(malformed("grant names a missing role"));
         }
-
-        for g in subjects.all_grants() {
-            if g.role() as usize >= head.roles.len() {
-                return Err(malformed("grant names a missing role"));
-            }
-            if g.scope != GrantEntry::BELOW_ROOT && g.scope as usize >= scope_end.len() {
-                return Err(malformed("grant names a missing scope"));
-            }
-        }
-        let mut token_ids = FxHashMap::default();
-        token_ids.reserve(subjects.tokens().len());
-        for &(s, hash) in subjects.tokens() {
-            if token_ids.insert(hash, s).is_some() {
-                return Err(malformed("two subjects share a token hash"));
-            }
+        if subjects
+            .max_scope
+            .is_some_and(|s| s as usize >= scope_end.len())
+        {
+            return Err(malformed("grant names a missing scope"));
         }
 
         Ok(Engine {
             deny_from: head.expires_at.unwrap_or(Timestamp::MAX),
             head,
             full: OnceLock::new(),
+            data,
+            base,
+            subjects,
             key_id: None,
             permission_ids,
             scope_ids,
             subject_ids,
-            subjects,
-            scope_end,
             token_ids,
+            scope_end,
             words,
             role_bits,
         })
@@ -213,10 +237,12 @@ impl Engine {
         if now >= self.deny_from || permission as usize >= self.words * 64 {
             return false;
         }
-        let (start, grants) = self.active_grants(subject);
-        grants.iter().zip(start..).any(|(g, i)| {
-            self.covers(*g, scope) && self.role_has(*g, permission) && self.live(*g, i, now)
-        })
+        match self.active(subject) {
+            Some(v) => v.grants().any(|g| {
+                now < g.until() && self.covers(&g, scope) && self.role_has(&g, permission)
+            }),
+            None => false,
+        }
     }
 
     /// Like [`Engine::can`], with the reason: the granting role and grant scope, or why not.
@@ -250,29 +276,27 @@ impl Engine {
         let Some(sc) = self.scope_id(scope) else {
             return deny(Reason::UnknownScope);
         };
-        if self.subjects.active(s) != Some(true) {
+        let Some(view) = self.active(s) else {
             return deny(Reason::InactiveSubject);
-        }
+        };
         let mut expired = None;
-        let (start, grants) = self.subjects.grants(s);
-        for (g, i) in grants.iter().zip(start..) {
-            if !(self.covers(*g, sc) && self.role_has(*g, p)) {
+        for g in view.grants() {
+            if !(self.covers(&g, sc) && self.role_has(&g, p)) {
                 continue;
             }
             let role = self
                 .head
                 .roles
-                .get(g.role() as usize)
+                .get(g.role as usize)
                 .map_or("?", |r| r.name.as_str());
-            let scope = self.head.grant_scope_id(g.grant_scope());
-            let expires_at = self.expiry(*g, i);
-            if now < expires_at {
+            let scope = self.head.grant_scope_id(g.scope);
+            if now < g.until() {
                 return Decision {
                     allowed: true,
                     reason: Reason::Granted {
                         role,
                         scope,
-                        expires_at: g.expires().then_some(expires_at),
+                        expires_at: g.expires_at,
                     },
                     revision,
                 };
@@ -280,7 +304,7 @@ impl Engine {
             expired.get_or_insert(Reason::GrantExpired {
                 role,
                 scope,
-                expired_at: expires_at,
+                expired_at: g.until(),
             });
         }
         deny(expired.unwrap_or(Reason::NoGrant))
@@ -320,11 +344,12 @@ impl Engine {
             set.bits.clear();
             return set;
         }
-        let (start, grants) = self.active_grants(subject);
-        for (g, i) in grants.iter().zip(start..) {
-            let expires_at = self.expiry(*g, i);
-            if self.covers(*g, scope) && now < expires_at {
-                let base = g.role() as usize * self.words;
+        let Some(view) = self.active(subject) else {
+            return set;
+        };
+        for g in view.grants() {
+            if self.covers(&g, scope) && now < g.until() {
+                let base = g.role as usize * self.words;
                 let role = self
                     .role_bits
                     .get(base..base + self.words)
@@ -332,7 +357,7 @@ impl Engine {
                 for (acc, w) in set.bits.iter_mut().zip(role) {
                     *acc |= w;
                 }
-                set.valid_until = set.valid_until.min(expires_at);
+                set.valid_until = set.valid_until.min(g.until());
             }
         }
         set
@@ -343,9 +368,9 @@ impl Engine {
         let (Some(p), Some(sc)) = (self.permission_id(permission), self.scope_id(scope)) else {
             return Vec::new();
         };
-        (0..self.subject_ids.len() as u32)
+        (0..self.subjects.len() as u32)
             .filter(|&s| self.can_ids(s, p, sc, now))
-            .filter_map(|s| self.subject_ids.name(s))
+            .filter_map(|s| self.subject_name(s))
             .collect()
     }
 
@@ -356,58 +381,74 @@ impl Engine {
 
     /// The subject whose API key token has this SHA-256 (for callers that hash themselves).
     pub fn subject_for_token_hash(&self, hash: &[u8; 32]) -> Option<&str> {
-        self.subject_ids.name(*self.token_ids.get(hash)?)
+        let payload = self.bytes();
+        let at = self
+            .token_ids
+            .get(hash, &|i| self.subjects.token(payload, i).map(|t| t.0))?;
+        self.subject_name(self.subjects.token(payload, at as usize)?.1)
     }
 
     /// Whether a subject is in the snapshot and active: `Some(true)` active, `Some(false)`
     /// deactivated or revoked, `None` unknown.
     pub fn subject_active(&self, subject: &str) -> Option<bool> {
-        self.subjects.active(self.subject_id(subject)?)
+        let s = self.subject_id(subject)?;
+        self.subjects.view(self.bytes(), s).map(|v| v.active)
     }
 
     // --- Names and ids --------------------------------------------------------------
 
     #[inline]
     pub fn permission_id(&self, name: &str) -> Option<u32> {
-        self.permission_ids.get(name)
+        let names = &self.head.permissions;
+        self.permission_ids.get(name.as_bytes(), &|i| {
+            names.get(i).map(|p| p.name.as_bytes())
+        })
     }
 
     #[inline]
     pub fn subject_id(&self, id: &str) -> Option<u32> {
-        self.subject_ids.get(id)
+        let payload = self.bytes();
+        self.subject_ids
+            .get(id.as_bytes(), &|i| self.subjects.id(payload, i))
     }
 
     /// The pre-order number of a scope; `None` means the tenant root.
     #[inline]
     pub fn scope_id(&self, id: Option<&str>) -> Option<u32> {
+        let scopes = &self.head.scopes;
         match id {
-            None => (!self.head.scopes.is_empty()).then_some(0),
-            Some(id) => self.scope_ids.get(id),
+            None => (!scopes.is_empty()).then_some(0),
+            Some(id) => self
+                .scope_ids
+                .get(id.as_bytes(), &|i| scopes.get(i).map(|s| s.id.as_bytes())),
         }
     }
 
     pub fn permission_name(&self, id: u32) -> Option<&str> {
-        self.permission_ids.name(id)
+        self.head
+            .permissions
+            .get(id as usize)
+            .map(|p| p.name.as_str())
     }
 
     /// The subject at position `id` (the inverse of [`Engine::subject_id`]).
     pub fn subject_name(&self, id: u32) -> Option<&str> {
-        self.subject_ids.name(id)
+        std::str::from_utf8(self.subjects.id(self.bytes(), id as usize)?).ok()
     }
 
     /// Permission names in id order.
     pub fn permission_names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.permission_ids.names().iter()
+        self.head.permissions.iter().map(|p| p.name.as_str())
     }
 
     /// Scope ids in pre-order (the root first).
     pub fn scope_names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.scope_ids.names().iter()
+        self.head.scopes.iter().map(|s| s.id.as_str())
     }
 
     /// How many subjects the snapshot holds.
     pub fn subject_count(&self) -> usize {
-        self.subject_ids.len()
+        self.subjects.len()
     }
 
     // --- The snapshot ---------------------------------------------------------------
@@ -444,69 +485,62 @@ impl Engine {
         self.key_id.as_deref()
     }
 
-    /// The compiled policy the engine answers from, rebuilt from the engine's columns on
+    /// The compiled policy the engine answers from, rebuilt from the payload bytes on
     /// first use (checks never need it; tools that walk the whole policy do).
     pub fn payload(&self) -> &Payload {
-        self.full.get_or_init(|| {
-            let mut subjects = self.subjects.clone();
-            subjects.ids = self.subject_ids.names().clone();
-            Payload {
-                subjects: subjects.to_subjects(),
-                ..self.head.clone()
-            }
+        self.full.get_or_init(|| Payload {
+            subjects: self.subjects.to_subjects(self.bytes()),
+            ..self.head.clone()
         })
     }
 
-    /// The grants of an active subject (none for an inactive or unknown one), with the
-    /// index of the first.
+    /// The payload bytes the subjects are read from.
     #[inline]
-    fn active_grants(&self, subject: u32) -> (u32, &[GrantEntry]) {
-        match self.subjects.active(subject) {
-            Some(true) => self.subjects.grants(subject),
-            _ => (0, &[]),
-        }
+    fn bytes(&self) -> &[u8] {
+        self.data.get(self.base..).unwrap_or_default()
+    }
+
+    /// An active subject's record (`None` for an inactive or unknown one).
+    #[inline]
+    fn active(&self, subject: u32) -> Option<SubjectView<'_>> {
+        self.subjects
+            .view(self.bytes(), subject)
+            .filter(|v| v.active)
     }
 
     /// Whether a grant covers scope `scope`: its subtree, or every scope below the root.
     #[inline]
-    fn covers(&self, g: GrantEntry, scope: u32) -> bool {
-        if g.scope == GrantEntry::BELOW_ROOT {
-            scope >= 1 && (scope as usize) < self.scope_end.len()
-        } else {
-            g.scope <= scope
-                && self
-                    .scope_end
-                    .get(g.scope as usize)
-                    .is_some_and(|&end| scope <= end)
+    fn covers(&self, g: &GrantRef, scope: u32) -> bool {
+        match g.scope {
+            GrantScope::BelowRoot => scope >= 1 && (scope as usize) < self.scope_end.len(),
+            GrantScope::Scope(at) => {
+                at <= scope
+                    && self
+                        .scope_end
+                        .get(at as usize)
+                        .is_some_and(|&end| scope <= end)
+            }
         }
     }
 
     #[inline]
-    fn role_has(&self, g: GrantEntry, permission: u32) -> bool {
-        let word = g.role() as usize * self.words + (permission / 64) as usize;
+    fn role_has(&self, g: &GrantRef, permission: u32) -> bool {
+        let word = g.role as usize * self.words + (permission / 64) as usize;
         self.role_bits
             .get(word)
             .is_some_and(|w| w & (1u64 << (permission % 64)) != 0)
     }
-
-    /// When grant `g` (number `index`) expires; `Timestamp::MAX` when it does not.
-    #[inline]
-    fn expiry(&self, g: GrantEntry, index: u32) -> Timestamp {
-        if g.expires() {
-            self.subjects.expiry(index)
-        } else {
-            Timestamp::MAX
-        }
-    }
-
-    #[inline]
-    fn live(&self, g: GrantEntry, index: u32, now: Timestamp) -> bool {
-        !g.expires() || now < self.subjects.expiry(index)
-    }
 }
 
-fn index_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, what: &str) -> Result<NameIndex> {
-    NameIndex::build(names).map_err(|name| malformed(&format!("{what} `{name}` appears twice")))
+fn index_names<'a>(
+    count: usize,
+    name_at: impl Fn(usize) -> Option<&'a [u8]>,
+    what: &str,
+) -> Result<NameIndex> {
+    NameIndex::build(count, &name_at).map_err(|at| {
+        let name = name_at(at).map(String::from_utf8_lossy).unwrap_or_default();
+        malformed(&format!("{what} `{name}` appears twice"))
+    })
 }
 
 /// For each scope, the pre-order number of its last descendant. Checks that the scopes

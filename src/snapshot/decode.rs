@@ -6,11 +6,9 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::limits::{self, MAX_GRANTS_PER_SUBJECT, MAX_NAME_BYTES};
-use crate::snapshot::payload::{
-    GrantScope, Payload, Permission, Role, Scope, SubjectKind, malformed,
-};
+use crate::snapshot::payload::{Payload, Permission, Role, Scope, malformed};
 use crate::snapshot::reader::Reader;
-use crate::snapshot::subjects::SubjectTable;
+use crate::snapshot::subjects::{Subjects, read_grant, read_head};
 
 /// A name, held to the name-length limit.
 fn name<'a>(r: &mut Reader<'a>) -> Result<&'a str> {
@@ -28,7 +26,7 @@ fn label(r: &mut Reader<'_>) -> Result<String> {
 }
 
 /// Decodes payload bytes; the whole input must be consumed.
-pub fn decode(bytes: &[u8]) -> Result<(Payload, SubjectTable)> {
+pub fn decode(bytes: &[u8]) -> Result<(Payload, Subjects)> {
     let mut r = Reader::new(bytes);
     let tenant = owned_name(&mut r)?;
     let revision = r.u64()?;
@@ -59,7 +57,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Payload, SubjectTable)> {
             permissions: r.bytes()?.to_vec(),
         })
     })?;
-    let subjects = subjects(&mut r)?;
+    let mut subjects = subjects(&mut r, bytes)?;
+    subjects.shrink_to_fit();
     if r.remaining() > 0 {
         return Err(Error::new(
             ErrorKind::Malformed,
@@ -82,46 +81,43 @@ pub fn decode(bytes: &[u8]) -> Result<(Payload, SubjectTable)> {
     Ok((head, subjects))
 }
 
-fn unstorable() -> Error {
-    malformed("a subject's indices or names do not fit")
-}
-
-fn subjects(r: &mut Reader<'_>) -> Result<SubjectTable> {
+fn subjects(r: &mut Reader<'_>, payload: &[u8]) -> Result<Subjects> {
+    let (payload_len, base) = (payload.len(), payload.as_ptr() as usize);
     let n = r.length()?;
     limits::check("subjects", n, limits::MAX_SUBJECTS)?;
-    // Ids take most of what is left; one grant per subject is the common case.
-    let mut table = SubjectTable::with_capacity(n, r.remaining());
+    let mut table = Subjects::with_capacity(n);
     for _ in 0..n {
-        let id = name(r)?;
-        let kind = match r.u32()? {
-            0 => SubjectKind::User,
-            1 => SubjectKind::ApiKey,
-            _ => return Err(malformed("bad subject kind")),
-        };
-        let active = r.bool()?;
-        let token = match r.option(Reader::bytes)? {
-            None => None,
-            Some(hash) => Some(
-                <[u8; 32]>::try_from(hash).map_err(|_| malformed("a token hash is 32 bytes"))?,
-            ),
-        };
-        table
-            .begin(id, kind, active, token)
-            .map_err(|_| unstorable())?;
-        let grants = r.length()?;
-        limits::check("grants of one subject", grants, MAX_GRANTS_PER_SUBJECT)?;
-        for _ in 0..grants {
-            let role = r.u32()?;
-            let scope = match r.u32()? {
-                0 => GrantScope::BelowRoot,
-                1 => GrantScope::Scope(r.u32()?),
-                _ => return Err(malformed("bad grant scope")),
-            };
-            let expires_at = r.option(Reader::i64)?;
-            table
-                .grant(role, scope, expires_at)
-                .map_err(|_| unstorable())?;
-        }
+        subject(r, payload_len, base, &mut table)?;
     }
     Ok(table)
+}
+
+/// Checks one subject record and notes where it is.
+fn subject(
+    r: &mut Reader<'_>,
+    payload_len: usize,
+    base: usize,
+    table: &mut Subjects,
+) -> Result<()> {
+    let offset = payload_len - r.remaining();
+    let (head, grants) = read_head(r)?;
+    if std::str::from_utf8(head.id).is_err() {
+        return Err(malformed("a name is not UTF-8"));
+    }
+    limits::check("bytes in a name", head.id.len(), MAX_NAME_BYTES)?;
+    limits::check("grants of one subject", grants, MAX_GRANTS_PER_SUBJECT)?;
+    // Where the hash sits: its distance from the payload's first byte.
+    let token = head.token.map(|t| t.as_ptr() as usize - base);
+    for _ in 0..grants {
+        let grant = read_grant(r)?;
+        table.saw(&grant);
+    }
+    let fits = |n: usize| u32::try_from(n).ok();
+    table
+        .push(fits(offset).ok_or_else(too_big)?, token.and_then(fits))
+        .ok_or_else(too_big)
+}
+
+fn too_big() -> Error {
+    malformed("the payload is too large to index")
 }

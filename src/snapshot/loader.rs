@@ -63,10 +63,28 @@ pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine
         ));
     }
     let envelope = Unverified::parse(bytes)?;
-    let (head, subjects) = decode(envelope.verify(keys)?)?;
+    let payload = envelope.verify(keys)?;
+    let (head, subjects) = decode(payload)?;
     check_freshness(&head, options)?;
-    Ok(Engine::from_parts(head, subjects)?
+    Ok(Engine::from_parts(head, subjects, payload.to_vec(), 0)?
         .with_key_id(envelope.key_id())
+        .with_expiry_grace(options.expiry_grace))
+}
+
+/// [`load`] on bytes it may keep: the engine answers from them, with no copy.
+pub fn load_owned(bytes: Vec<u8>, keys: &KeySet, options: &LoadOptions) -> Result<Engine> {
+    if bytes.len() > options.max_bytes {
+        return load(&bytes, keys, options);
+    }
+    let envelope = Unverified::parse(&bytes)?;
+    let payload = envelope.verify(keys)?;
+    let (head, subjects) = decode(payload)?;
+    check_freshness(&head, options)?;
+    let key_id = envelope.key_id().to_string();
+    // Where the payload sits in `bytes`.
+    let base = payload.as_ptr() as usize - bytes.as_ptr() as usize;
+    Ok(Engine::from_parts(head, subjects, bytes, base)?
+        .with_key_id(&key_id)
         .with_expiry_grace(options.expiry_grace))
 }
 

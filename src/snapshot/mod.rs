@@ -12,5 +12,5 @@ pub mod subjects;
 
 pub use envelope::{Unverified, seal};
 pub use keys::{KeySet, PublicKey, SigningKey};
-pub use loader::{LoadOptions, load};
+pub use loader::{LoadOptions, load, load_owned};
 pub use payload::Payload;

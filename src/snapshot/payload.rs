@@ -124,7 +124,7 @@ impl Payload {
     /// `MALFORMED`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Payload> {
         let (mut payload, subjects) = crate::snapshot::decode::decode(bytes)?;
-        payload.subjects = subjects.to_subjects();
+        payload.subjects = subjects.to_subjects(bytes);
         Ok(payload)
     }
 

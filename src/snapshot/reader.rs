@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::snapshot::payload::malformed;
 
 /// A cursor over payload bytes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Reader<'a> {
     bytes: &'a [u8],
 }
@@ -106,8 +106,18 @@ impl<'a> Reader<'a> {
 
     /// A sequence or string length. Every element takes at least one byte, so a length
     /// past what is left is refused before anything is allocated for it.
+    #[inline]
     pub fn length(&mut self) -> Result<usize> {
-        let n = self.u64()?;
+        if let Some(n) = self.small() {
+            return Ok(n as usize).and_then(|n| {
+                if n <= self.bytes.len() {
+                    Ok(n)
+                } else {
+                    Err(truncated())
+                }
+            });
+        }
+        let n = self.varint(10, 0x01)?;
         match usize::try_from(n) {
             Ok(n) if n <= self.bytes.len() => Ok(n),
             _ => Err(truncated()),

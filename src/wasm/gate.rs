@@ -7,7 +7,7 @@ use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, 
 use crate::engine::Engine;
 use crate::engine::decision::Reason;
 use crate::snapshot::keys::KeySet;
-use crate::snapshot::loader::{LoadOptions, load};
+use crate::snapshot::loader::{LoadOptions, load_owned};
 
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -25,7 +25,7 @@ impl WasmGate {
         let (keys, mut options) = options_arg(&options)?;
         options.now = seconds(now_ms);
         let bytes = bytes_arg(&bytes, options.max_bytes)?;
-        let engine = load(&bytes, &keys, &options).map_err(|e| js_error(&e))?;
+        let engine = load_owned(bytes, &keys, &options).map_err(|e| js_error(&e))?;
         Ok(WasmGate {
             engine,
             keys,
@@ -42,7 +42,7 @@ impl WasmGate {
             min_revision: self.options.min_revision.max(self.engine.revision()),
             ..self.options.clone()
         };
-        self.engine = load(&bytes, &self.keys, &options).map_err(|e| js_error(&e))?;
+        self.engine = load_owned(bytes, &self.keys, &options).map_err(|e| js_error(&e))?;
         Ok(())
     }
 
