@@ -93,6 +93,39 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
       assert.equal(new Gate(fixture("acme-rev101-key-b.snapshot"), { keys: onlyB, clock: () => ACME_NOW }).revision, 101);
     });
 
+    test("a handle's fast path (default clock, nothing expiring) answers as the gate, and follows update and close", () => {
+      // The default clock: bob's set (admin on shop) and the snapshot never expire.
+      const gate = new Gate(fixture("acme.snapshot"), { keys: keys() });
+      const bob = gate.bind("bob", "shop");
+      const catalog = gate.permissions("alice", "acme");
+      assert.ok(catalog.length > 10);
+      // Three passes over the catalog: the first fills the set, later ones take the fast paths.
+      for (let pass = 0; pass < 3; pass++) {
+        for (const p of catalog) {
+          const want = gate.can("bob", p, "shop");
+          assert.equal(bob.can(p), want, `${p}, pass ${pass}`);
+          assert.equal(bob.canId(gate.permissionId(p)), want, `${p} by id, pass ${pass}`);
+        }
+        assert.equal(bob.can("no.such.permission"), false);
+      }
+      assert.equal(bob.can("roles.create"), true);
+      assert.throws(() => bob.can(5), TypeError, "a fast path still refuses a non-string");
+      assert.throws(() => bob.canId("1"), TypeError);
+      assert.equal(bob.canId(1.5), false);
+      assert.equal(bob.canId(-1), false);
+      assert.equal(bob.canId(1 << 20), false);
+      gate.update(fixture("acme-rev103-without-bob.snapshot"));
+      assert.equal(bob.can("roles.create"), false, "an update ends the fast path");
+      assert.equal(bob.canId(gate.permissionId("roles.create")), false);
+      const carol = gate.bind("carol", "shop-dev");
+      for (let pass = 0; pass < 3; pass++) for (const p of catalog) carol.can(p);
+      const folders = gate.permissionId("folders.create");
+      assert.equal(carol.canId(folders), true);
+      gate.close();
+      assert.equal(carol.can("folders.create"), false, "close() ends the fast path");
+      assert.equal(carol.canId(folders), false);
+    });
+
     test("an expiring snapshot fails closed while serving and signals it once", () => {
       let now = ACME_NOW;
       const gate = open("acme-1h.snapshot", { clock: () => now });
