@@ -113,17 +113,15 @@ class Core {
     this.subjectIds = new Map();
     this.unknownSubjects = new Set();
     // A direct-mapped cache of permission sets by (subject id, scope id): a slot holds the
-    // set of the last key materialised there. A key seen once is only marked (`touched`)
-    // and answered by the engine bit by bit; on its second visit its set is fetched once,
-    // so random callers cost one engine call and repeat callers a bit test. It starts
+    // set of the last key fetched there (one engine call that passes numbers only), so a
+    // caller costs one engine call and every later check of it a bit test. It starts
     // small (nothing is allocated by a load) and doubles while sets keep evicting each
-    // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, never past the keys there are.
+    // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, and to twice the keys there are.
     this.width = Math.max(1, Math.ceil(this.permissionIds.size / 32));
-    this.scratch = new Uint32Array(this.width);
     this.scopeCount = this.scopeIds.size;
     let limit = 16;
     const keys = this.wasm.subjectCount * Math.max(1, this.scopeCount);
-    while (limit < MAX_CACHE_SLOTS && limit < keys && limit * 2 * this.width <= MAX_CACHE_WORDS) limit *= 2;
+    while (limit < MAX_CACHE_SLOTS && limit < keys * 2 && limit * 2 * this.width <= MAX_CACHE_WORDS) limit *= 2;
     this.slotLimit = limit;
     this.resize(0);
     this.denyFrom = this.wasm.denyFrom;
@@ -132,16 +130,27 @@ class Core {
     this.settle();
   }
 
-  /** Empties the cache at `size` slots (0: unallocated until the first fill). */
+  /** Resizes the cache to `size` slots (0: unallocated until the first fill), keeping the sets it holds. */
   resize(size) {
-    this.mask = Math.max(0, size - 1);
-    this.shift = size > 1 ? 32 - Math.log2(size) : 31;
+    const [keys, until, words, width] = [this.keys, this.until, this.words, this.width];
+    // `size` slots in buckets of two.
+    const buckets = size >> 1;
+    this.mask = Math.max(0, buckets - 1);
+    this.shift = buckets > 1 ? 32 - Math.log2(buckets) : 31;
     this.keys = new Float64Array(size).fill(-1);
-    this.touched = new Float64Array(size).fill(-1);
     this.until = new Float64Array(size);
-    this.words = new Uint32Array(size * this.width);
-    // Evictions since the last resize; past the size, the cache doubles.
+    this.words = new Uint32Array(size * width);
+    // Evictions since the last resize; past a quarter of the size, the cache doubles.
     this.evictions = 0;
+    if (size === 0 || !keys) return;
+    for (let old = 0; old < keys.length; old++) {
+      if (keys[old] < 0) continue;
+      let slot = this.slotOf(keys[old]) << 1;
+      if (this.keys[slot] >= 0) slot |= 1;
+      this.keys[slot] = keys[old];
+      this.until[slot] = until[old];
+      this.words.set(words.subarray(old * width, (old + 1) * width), slot * width);
+    }
   }
 
   /** The cache slot of a (subject id, scope id) key. */
@@ -165,28 +174,36 @@ class Core {
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
   check(s, p, sc) {
     const key = s * this.scopeCount + sc;
-    const slot = this.slotOf(key);
+    // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
+    let slot = this.slotOf(key) << 1;
+    if (this.keys[slot] !== key) slot |= 1;
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
     if (this.keys[slot] === key && this.until[slot] > NEVER && this.timeless) return this.bit(this.words, slot * this.width, p);
     const now = this.now();
     if (!this.live(now)) return false;
     if (this.keys[slot] === key && now < this.until[slot]) return this.bit(this.words, slot * this.width, p);
     if (this.keys.length === 0) {
-      this.resize(16);
+      this.resize(Math.min(256, this.slotLimit));
       return this.check(s, p, sc);
     }
-    if (this.touched[slot] !== key) {
-      this.touched[slot] = key;
-      return this.wasm.canIds(s, p, sc, now);
-    }
-    if (this.keys[slot] >= 0 && ++this.evictions > this.keys.length && this.keys.length < this.slotLimit) {
+    const first = slot & ~1;
+    if (this.keys[first ^ 1] >= 0 && ++this.evictions > this.keys.length >> 2 && this.keys.length < this.slotLimit) {
       this.resize(this.keys.length * 2);
       return this.check(s, p, sc);
     }
-    this.until[slot] = this.wasm.permissionWords(s, sc, now, this.scratch);
-    this.words.set(this.scratch, slot * this.width);
-    this.keys[slot] = key;
-    return this.bit(this.words, slot * this.width, p);
+    // The newest set takes the first way; the one there moves to the second (the older
+    // one there, if any, is evicted).
+    const width = this.width;
+    if (this.keys[first] >= 0 && this.keys[first] !== key) {
+      this.keys[first + 1] = this.keys[first];
+      this.until[first + 1] = this.until[first];
+      this.words.copyWithin((first + 1) * width, first * width, (first + 1) * width);
+    }
+    const engine = this.wasm;
+    this.until[first] = engine.permissionWords(s, sc, now);
+    for (let i = 0, at = first * width; i < width; i++) this.words[at + i] = engine.word(i);
+    this.keys[first] = key;
+    return this.bit(this.words, first * width, p);
   }
 
   /** Whether the words at `at` in `words` hold permission id `p`. */
@@ -311,7 +328,8 @@ class Binding {
         return false;
       }
       this.#words = new Uint32Array(core.width);
-      this.#until = core.wasm.permissionWords(s, sc, now, this.#words);
+      this.#until = core.wasm.permissionWords(s, sc, now);
+      for (let i = 0; i < core.width; i++) this.#words[i] = core.wasm.word(i);
       if (this.#until > NEVER && core.fresh.live) {
         this.#fresh = core.fresh;
         this.#fast = this.#words;

@@ -336,16 +336,31 @@ impl Engine {
 
     /// [`Engine::permission_set`] on resolved ids.
     pub fn permission_set_ids(&self, subject: u32, scope: u32, now: Timestamp) -> PermissionSet {
-        let mut set = PermissionSet {
-            bits: vec![0; self.words],
-            valid_until: self.deny_from,
-        };
+        let mut bits = vec![0; self.words];
+        let valid_until = self.fill_permission_set(subject, scope, now, &mut bits);
         if now >= self.deny_from {
-            set.bits.clear();
-            return set;
+            bits.clear();
+        }
+        PermissionSet { bits, valid_until }
+    }
+
+    /// Writes the subject's permissions on a scope into `bits` (64 a word; words past the
+    /// catalog, or all of them when nothing is held, are zeroed) and returns the
+    /// set's [`PermissionSet::valid_until`]. Allocates nothing.
+    pub fn fill_permission_set(
+        &self,
+        subject: u32,
+        scope: u32,
+        now: Timestamp,
+        bits: &mut [u64],
+    ) -> Timestamp {
+        bits.fill(0);
+        let mut valid_until = self.deny_from;
+        if now >= self.deny_from {
+            return valid_until;
         }
         let Some(view) = self.active(subject) else {
-            return set;
+            return valid_until;
         };
         for g in view.grants() {
             if self.covers(&g, scope) && now < g.until() {
@@ -354,13 +369,18 @@ impl Engine {
                     .role_bits
                     .get(base..base + self.words)
                     .unwrap_or_default();
-                for (acc, w) in set.bits.iter_mut().zip(role) {
+                for (acc, w) in bits.iter_mut().zip(role) {
                     *acc |= w;
                 }
-                set.valid_until = set.valid_until.min(g.until());
+                valid_until = valid_until.min(g.until());
             }
         }
-        set
+        valid_until
+    }
+
+    /// Words in a permission set: one per 64 catalog entries.
+    pub fn permission_words(&self) -> usize {
+        self.words
     }
 
     /// The subjects holding `permission` on `scope` at `now`, in snapshot order.

@@ -20,7 +20,12 @@ impl<'a> Reader<'a> {
         Reader { bytes }
     }
 
-    /// Bytes not read yet.
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// How many bytes are not read yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len()
     }

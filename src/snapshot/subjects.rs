@@ -27,8 +27,63 @@ pub struct SubjectView<'a> {
     pub kind: SubjectKind,
     pub active: bool,
     pub token: Option<&'a [u8]>,
-    grants: Reader<'a>,
+    grants: Cursor<'a>,
     count: usize,
+}
+
+/// A cursor over a record a load has already checked: the same reads as [`Reader`],
+/// answering `None` instead of building errors (the check path's form: no error value
+/// to construct or pass back).
+#[derive(Clone, Copy, Debug)]
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    #[inline(always)]
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    #[inline(always)]
+    fn varint(&mut self) -> Option<u64> {
+        let b = self.byte()?;
+        if b < 0x80 {
+            return Some(u64::from(b));
+        }
+        self.long_varint(b)
+    }
+
+    #[inline(never)]
+    fn long_varint(&mut self, first: u8) -> Option<u64> {
+        let mut out = u64::from(first & 0x7f);
+        for i in 1..10 {
+            let b = self.byte()?;
+            out |= u64::from(b & 0x7f) << (7 * i);
+            if b < 0x80 {
+                return Some(out);
+            }
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.varint()?).ok()
+    }
+
+    #[inline(always)]
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (taken, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(taken)
+    }
+
+    #[inline(always)]
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.varint()?).ok()?;
+        self.take(n)
+    }
 }
 
 /// A grant as read from a record: role and scope indices as stored (the engine checks
@@ -52,7 +107,7 @@ impl GrantRef {
 /// load has checked it) ends the iteration early: fewer grants, never a wrong one.
 #[derive(Clone, Debug)]
 pub struct Grants<'a> {
-    reader: Reader<'a>,
+    cursor: Cursor<'a>,
     left: usize,
 }
 
@@ -65,7 +120,26 @@ impl Iterator for Grants<'_> {
             return None;
         }
         self.left -= 1;
-        let grant = read_grant(&mut self.reader).ok();
+        let c = &mut self.cursor;
+        let grant = (|| {
+            let role = c.u32()?;
+            let scope = match c.u32()? {
+                0 => GrantScope::BelowRoot,
+                _ => GrantScope::Scope(c.u32()?),
+            };
+            let expires_at = match c.byte()? {
+                0 => None,
+                _ => {
+                    let v = c.varint()?;
+                    Some((v >> 1) as i64 ^ -((v & 1) as i64))
+                }
+            };
+            Some(GrantRef {
+                role,
+                scope,
+                expires_at,
+            })
+        })();
         if grant.is_none() {
             self.left = 0;
         }
@@ -111,7 +185,7 @@ pub fn read_head<'a>(r: &mut Reader<'a>) -> crate::error::Result<(SubjectView<'a
         kind,
         active,
         token,
-        grants: r.clone(),
+        grants: Cursor(r.rest()),
         count,
     };
     Ok((view, count))
@@ -120,7 +194,7 @@ pub fn read_head<'a>(r: &mut Reader<'a>) -> crate::error::Result<(SubjectView<'a
 impl<'a> SubjectView<'a> {
     pub fn grants(&self) -> Grants<'a> {
         Grants {
-            reader: self.grants.clone(),
+            cursor: self.grants,
             left: self.count,
         }
     }
@@ -182,8 +256,26 @@ impl Subjects {
     #[inline(never)]
     pub fn view<'a>(&self, payload: &'a [u8], s: u32) -> Option<SubjectView<'a>> {
         let offset = *self.offsets.get(s as usize)? as usize;
-        let mut r = Reader::new(payload.get(offset..)?);
-        read_head(&mut r).ok().map(|(view, _)| view)
+        let mut c = Cursor(payload.get(offset..)?);
+        let id = c.bytes()?;
+        let kind = match c.varint()? {
+            1 => SubjectKind::ApiKey,
+            _ => SubjectKind::User,
+        };
+        let active = c.byte()? == 1;
+        let token = match c.byte()? {
+            0 => None,
+            _ => Some(c.bytes()?),
+        };
+        let count = usize::try_from(c.varint()?).ok()?;
+        Some(SubjectView {
+            id,
+            kind,
+            active,
+            token,
+            grants: c,
+            count,
+        })
     }
 
     /// Subject `s`'s id bytes.

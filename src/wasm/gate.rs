@@ -15,6 +15,8 @@ pub struct WasmGate {
     engine: Engine,
     keys: KeySet,
     options: LoadOptions,
+    /// The set `permissionWords` computed last.
+    scratch: Vec<u64>,
 }
 
 #[wasm_bindgen]
@@ -30,6 +32,7 @@ impl WasmGate {
             engine,
             keys,
             options,
+            scratch: Vec::new(),
         })
     }
 
@@ -106,22 +109,22 @@ impl WasmGate {
             .collect()
     }
 
-    /// Writes the subject's permissions on a scope into `out` as bit words (permission `i`
-    /// is bit `i % 32` of word `i / 32`; words past the catalog are zeroed) and returns
-    /// when the set may change (ms). One call, no object built.
+    /// Computes the subject's permissions on a scope, for [`WasmGate::word`] to read, and
+    /// returns when the set may change (ms). Numbers only cross the boundary: no object,
+    /// no array is built.
     #[wasm_bindgen(js_name = permissionWords)]
-    pub fn permission_words(&self, subject: u32, scope: u32, now_ms: f64, out: &mut [u32]) -> f64 {
-        let set = self
-            .engine
-            .permission_set_ids(subject, scope, seconds(now_ms));
-        let mut words = set
-            .words()
-            .iter()
-            .flat_map(|w| [*w as u32, (*w >> 32) as u32]);
-        for slot in out.iter_mut() {
-            *slot = words.next().unwrap_or(0);
-        }
-        millis(set.valid_until())
+    pub fn permission_words(&mut self, subject: u32, scope: u32, now_ms: f64) -> f64 {
+        self.scratch.resize(self.engine.permission_words(), 0);
+        let until =
+            self.engine
+                .fill_permission_set(subject, scope, seconds(now_ms), &mut self.scratch);
+        millis(until)
+    }
+
+    /// Word `i` of the last `permissionWords` set: permission `32 i + b` is bit `b`.
+    pub fn word(&self, i: u32) -> u32 {
+        let w = self.scratch.get(i as usize / 2).copied().unwrap_or(0);
+        (w >> (32 * (i % 2))) as u32
     }
 
     #[wasm_bindgen(js_name = whoCan)]
