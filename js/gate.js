@@ -112,8 +112,8 @@ class Core {
     this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
     this.subjectIds = new Map();
     this.unknownSubjects = new Set();
-    // A direct-mapped cache of permission sets by (subject id, scope id): a slot holds the
-    // set of the last key fetched there (one engine call that passes numbers only), so a
+    // A two-way cache of permission sets by (subject id, scope id): a bucket holds the sets
+    // of the last two keys fetched there (one engine call that passes numbers only), so a
     // caller costs one engine call and every later check of it a bit test. It starts
     // small (nothing is allocated by a load) and doubles while sets keep evicting each
     // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, and to twice the keys there are.
@@ -199,11 +199,17 @@ class Core {
       this.until[first + 1] = this.until[first];
       this.words.copyWithin((first + 1) * width, first * width, (first + 1) * width);
     }
-    const engine = this.wasm;
-    this.until[first] = engine.permissionWords(s, sc, now);
-    for (let i = 0, at = first * width; i < width; i++) this.words[at + i] = engine.word(i);
+    this.until[first] = this.fetch(s, sc, now, this.words, first * width);
     this.keys[first] = key;
     return this.bit(this.words, first * width, p);
+  }
+
+  /** Writes subject `s`'s set on scope `sc` into `words` at `at`; returns when it may change. */
+  fetch(s, sc, now, words, at) {
+    const engine = this.wasm;
+    const until = engine.permissionWords(s, sc, now);
+    for (let i = 0; i < this.width; i++) words[at + i] = engine.word(i);
+    return until;
   }
 
   /** Whether the words at `at` in `words` hold permission id `p`. */
@@ -312,7 +318,7 @@ class Binding {
   #has(id) {
     const core = this.#core;
     // A set in which nothing expires, of a snapshot that does not, needs no clock.
-    if (core.timeless && this.#epoch === core.epoch && this.#until > NEVER) return this.#words !== null && core.bit(this.#words, 0, id);
+    if (this.#fast !== null && this.#fresh.live) return core.bit(this.#fast, 0, id);
     const now = core.now();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
       this.#fast = null;
@@ -328,8 +334,7 @@ class Binding {
         return false;
       }
       this.#words = new Uint32Array(core.width);
-      this.#until = core.wasm.permissionWords(s, sc, now);
-      for (let i = 0; i < core.width; i++) this.#words[i] = core.wasm.word(i);
+      this.#until = core.fetch(s, sc, now, this.#words, 0);
       if (this.#until > NEVER && core.fresh.live) {
         this.#fresh = core.fresh;
         this.#fast = this.#words;

@@ -1,5 +1,6 @@
 //! Decoding a payload: the header, catalog, scopes and roles into a [`Payload`] (whose
-//! `subjects` stay empty) and the subjects straight into a [`SubjectTable`]. It reads
+//! `subjects` stay empty), and every subject record checked and located in [`Subjects`]
+//! (the records stay in the bytes). It reads
 //! exactly postcard's encoding of [`Payload`] (the differential tests hold it to
 //! `postcard::from_bytes`) and applies the snapshot limits as it goes, so nothing is
 //! allocated past them.
@@ -82,40 +83,37 @@ pub fn decode(bytes: &[u8]) -> Result<(Payload, Subjects)> {
 }
 
 fn subjects(r: &mut Reader<'_>, payload: &[u8]) -> Result<Subjects> {
-    let (payload_len, base) = (payload.len(), payload.as_ptr() as usize);
     let n = r.length()?;
     limits::check("subjects", n, limits::MAX_SUBJECTS)?;
     let mut table = Subjects::with_capacity(n);
     for _ in 0..n {
-        subject(r, payload_len, base, &mut table)?;
+        subject(r, payload, &mut table)?;
     }
     Ok(table)
 }
 
 /// Checks one subject record and notes where it is.
-fn subject(
-    r: &mut Reader<'_>,
-    payload_len: usize,
-    base: usize,
-    table: &mut Subjects,
-) -> Result<()> {
-    let offset = payload_len - r.remaining();
-    let (head, grants) = read_head(r)?;
-    if std::str::from_utf8(head.id).is_err() {
-        return Err(malformed("a name is not UTF-8"));
-    }
-    limits::check("bytes in a name", head.id.len(), MAX_NAME_BYTES)?;
-    limits::check("grants of one subject", grants, MAX_GRANTS_PER_SUBJECT)?;
-    // Where the hash sits: its distance from the payload's first byte.
-    let token = head.token.map(|t| t.as_ptr() as usize - base);
-    for _ in 0..grants {
+fn subject(r: &mut Reader<'_>, payload: &[u8], table: &mut Subjects) -> Result<()> {
+    // Offsets are distances from the payload's first byte.
+    let offset = |at: &[u8]| {
+        let distance = at.as_ptr() as usize - payload.as_ptr() as usize;
+        u32::try_from(distance).map_err(|_| too_big())
+    };
+    let start = offset(r.rest())?;
+    // The id, first in the record, is held to the rules of every name.
+    name(&mut r.clone())?;
+    let head = read_head(r)?;
+    limits::check(
+        "grants of one subject",
+        head.grant_count(),
+        MAX_GRANTS_PER_SUBJECT,
+    )?;
+    let token = head.token.map(offset).transpose()?;
+    for _ in 0..head.grant_count() {
         let grant = read_grant(r)?;
         table.saw(&grant);
     }
-    let fits = |n: usize| u32::try_from(n).ok();
-    table
-        .push(fits(offset).ok_or_else(too_big)?, token.and_then(fits))
-        .ok_or_else(too_big)
+    table.push(start, token).ok_or_else(too_big)
 }
 
 fn too_big() -> Error {

@@ -8,6 +8,7 @@ use crate::snapshot::envelope::Unverified;
 use crate::snapshot::keys::KeySet;
 use crate::snapshot::limits::DEFAULT_MAX_SNAPSHOT_BYTES;
 use crate::snapshot::payload::Payload;
+use crate::snapshot::subjects::Subjects;
 use crate::time::{Timestamp, format_rfc3339};
 
 /// How far in the future a snapshot's issue time may be, by default (clock skew).
@@ -52,6 +53,32 @@ impl LoadOptions {
 /// Order: size cap, framing, key id, signature; only then decode; then tenant, slice
 /// subject, revision and times.
 pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine> {
+    let opened = open(bytes, keys, options)?;
+    let payload = bytes
+        .get(opened.payload.clone())
+        .unwrap_or_default()
+        .to_vec();
+    opened.into_engine(payload, 0, options)
+}
+
+/// [`load`] on bytes it may keep: the engine answers from them, with no copy.
+pub fn load_owned(bytes: Vec<u8>, keys: &KeySet, options: &LoadOptions) -> Result<Engine> {
+    let opened = open(&bytes, keys, options)?;
+    let base = opened.payload.start;
+    opened.into_engine(bytes, base, options)
+}
+
+/// A snapshot that passed every check of [`load`], decoded but not yet indexed.
+struct Opened {
+    head: Payload,
+    subjects: Subjects,
+    key_id: String,
+    /// Where the payload is in the snapshot bytes.
+    payload: std::ops::Range<usize>,
+}
+
+/// The checks of [`load`], in its order, and the decoding.
+fn open(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Opened> {
     if bytes.len() > options.max_bytes {
         return Err(Error::new(
             ErrorKind::TooLarge,
@@ -66,26 +93,22 @@ pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine
     let payload = envelope.verify(keys)?;
     let (head, subjects) = decode(payload)?;
     check_freshness(&head, options)?;
-    Ok(Engine::from_parts(head, subjects, payload.to_vec(), 0)?
-        .with_key_id(envelope.key_id())
-        .with_expiry_grace(options.expiry_grace))
+    let start = payload.as_ptr() as usize - bytes.as_ptr() as usize;
+    Ok(Opened {
+        head,
+        subjects,
+        key_id: envelope.key_id().to_string(),
+        payload: start..start + payload.len(),
+    })
 }
 
-/// [`load`] on bytes it may keep: the engine answers from them, with no copy.
-pub fn load_owned(bytes: Vec<u8>, keys: &KeySet, options: &LoadOptions) -> Result<Engine> {
-    if bytes.len() > options.max_bytes {
-        return load(&bytes, keys, options);
+impl Opened {
+    /// The engine over `data`, whose bytes from `base` on are this payload.
+    fn into_engine(self, data: Vec<u8>, base: usize, options: &LoadOptions) -> Result<Engine> {
+        Ok(Engine::from_parts(self.head, self.subjects, data, base)?
+            .with_key_id(&self.key_id)
+            .with_expiry_grace(options.expiry_grace))
     }
-    let envelope = Unverified::parse(&bytes)?;
-    let payload = envelope.verify(keys)?;
-    let (head, subjects) = decode(payload)?;
-    check_freshness(&head, options)?;
-    let key_id = envelope.key_id().to_string();
-    // Where the payload sits in `bytes`.
-    let base = payload.as_ptr() as usize - bytes.as_ptr() as usize;
-    Ok(Engine::from_parts(head, subjects, bytes, base)?
-        .with_key_id(&key_id)
-        .with_expiry_grace(options.expiry_grace))
 }
 
 /// The header checks of [`load`] on a decoded payload.

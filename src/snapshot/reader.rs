@@ -11,6 +11,12 @@ pub struct Reader<'a> {
     bytes: &'a [u8],
 }
 
+/// The signed integer a zigzag encoding `v` stands for.
+#[inline(always)]
+pub fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
 fn truncated() -> crate::error::Error {
     malformed("the payload ends early")
 }
@@ -86,44 +92,35 @@ impl<'a> Reader<'a> {
 
     /// A zigzag-encoded signed integer.
     pub fn i64(&mut self) -> Result<i64> {
-        let v = self.u64()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+        self.u64().map(unzigzag)
+    }
+
+    /// A byte that must be 0 or 1 (`what` names it in the refusal).
+    #[inline(always)]
+    fn flag(&mut self, what: &str) -> Result<bool> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(malformed(what)),
+        }
     }
 
     #[inline(always)]
     pub fn bool(&mut self) -> Result<bool> {
-        match self.byte()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(malformed("bad boolean")),
-        }
+        self.flag("bad boolean")
     }
 
     /// An option's tag: whether a value follows.
     #[inline(always)]
     pub fn some(&mut self) -> Result<bool> {
-        match self.byte()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(malformed("bad option")),
-        }
+        self.flag("bad option")
     }
 
     /// A sequence or string length. Every element takes at least one byte, so a length
     /// past what is left is refused before anything is allocated for it.
     #[inline]
     pub fn length(&mut self) -> Result<usize> {
-        if let Some(n) = self.small() {
-            return Ok(n as usize).and_then(|n| {
-                if n <= self.bytes.len() {
-                    Ok(n)
-                } else {
-                    Err(truncated())
-                }
-            });
-        }
-        let n = self.varint(10, 0x01)?;
-        match usize::try_from(n) {
+        match usize::try_from(self.u64()?) {
             Ok(n) if n <= self.bytes.len() => Ok(n),
             _ => Err(truncated()),
         }

@@ -5,10 +5,10 @@
 //! copies nothing per subject.
 
 use crate::snapshot::payload::{Grant, GrantScope, Subject, SubjectKind};
-use crate::snapshot::reader::Reader;
+use crate::snapshot::reader::{Reader, unzigzag};
 use crate::time::Timestamp;
 
-/// Where each subject's record starts in the payload, and the token hashes by value.
+/// Where each subject's record starts in the payload, and where its token hash is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Subjects {
     /// Offset of each subject's record, from the payload's first byte.
@@ -129,10 +129,7 @@ impl Iterator for Grants<'_> {
             };
             let expires_at = match c.byte()? {
                 0 => None,
-                _ => {
-                    let v = c.varint()?;
-                    Some((v >> 1) as i64 ^ -((v & 1) as i64))
-                }
+                _ => Some(unzigzag(c.varint()?)),
             };
             Some(GrantRef {
                 role,
@@ -164,9 +161,10 @@ pub fn read_grant(r: &mut Reader<'_>) -> crate::error::Result<GrantRef> {
     })
 }
 
-/// A subject record's head: id, kind, active flag, token hash, grant count.
+/// A subject record's head: id, kind, active flag, token hash, grant count (the grants
+/// follow, unread).
 #[inline]
-pub fn read_head<'a>(r: &mut Reader<'a>) -> crate::error::Result<(SubjectView<'a>, usize)> {
+pub fn read_head<'a>(r: &mut Reader<'a>) -> crate::error::Result<SubjectView<'a>> {
     use crate::snapshot::payload::malformed;
     let id = r.bytes()?;
     let kind = match r.u32()? {
@@ -180,18 +178,22 @@ pub fn read_head<'a>(r: &mut Reader<'a>) -> crate::error::Result<(SubjectView<'a
         return Err(malformed("a token hash is 32 bytes"));
     }
     let count = r.length()?;
-    let view = SubjectView {
+    Ok(SubjectView {
         id,
         kind,
         active,
         token,
         grants: Cursor(r.rest()),
         count,
-    };
-    Ok((view, count))
+    })
 }
 
 impl<'a> SubjectView<'a> {
+    /// How many grants the record holds.
+    pub fn grant_count(&self) -> usize {
+        self.count
+    }
+
     pub fn grants(&self) -> Grants<'a> {
         Grants {
             cursor: self.grants,
