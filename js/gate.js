@@ -92,7 +92,7 @@ class Core {
     this.closed = true;
     this.denyFrom = -Infinity;
     this.settle();
-    this.keys.fill(-1);
+    this.resize(0);
     this.epoch++;
     const engine = this.engine;
     this.engine = null;
@@ -130,26 +130,33 @@ class Core {
     this.settle();
   }
 
-  /** Resizes the cache to `size` slots (0: unallocated until the first fill), keeping the sets it holds. */
+  /**
+   * Resizes the cache to `size` slots (0: unallocated until the first fill), keeping the
+   * sets it holds. A slot is `stride` float64 cells side by side: its key, until when its
+   * set holds, then the set's words (two to a cell), so a check touches one cache line
+   * where separate arrays would touch three: on a random stream through a large heap,
+   * memory misses are what a check costs.
+   */
   resize(size) {
-    const [keys, until, words, width] = [this.keys, this.until, this.words, this.width];
+    // A resize to 0 (a load, an update, a close) drops every set; growing keeps them.
+    const [old, oldSize, stride] = [this.cells, size > 0 ? this.size : 0, 2 + Math.ceil(this.width / 2)];
     // `size` slots in buckets of two.
     const buckets = size >> 1;
     this.mask = Math.max(0, buckets - 1);
     this.shift = buckets > 1 ? 32 - Math.log2(buckets) : 31;
-    this.keys = new Float64Array(size).fill(-1);
-    this.until = new Float64Array(size);
-    this.words = new Uint32Array(size * width);
+    this.stride = stride;
+    this.size = size;
+    this.cells = new Float64Array(size * stride);
+    this.cellWords = new Uint32Array(this.cells.buffer);
+    for (let slot = 0; slot < size; slot++) this.cells[slot * stride] = -1;
     // Evictions since the last resize; past a quarter of the size, the cache doubles.
     this.evictions = 0;
-    if (size === 0 || !keys) return;
-    for (let old = 0; old < keys.length; old++) {
-      if (keys[old] < 0) continue;
-      let slot = this.slotOf(keys[old]) << 1;
-      if (this.keys[slot] >= 0) slot |= 1;
-      this.keys[slot] = keys[old];
-      this.until[slot] = until[old];
-      this.words.set(words.subarray(old * width, (old + 1) * width), slot * width);
+    for (let o = 0; o < oldSize; o++) {
+      const key = old[o * stride];
+      if (key < 0) continue;
+      let slot = this.slotOf(key) << 1;
+      if (this.cells[slot * stride] >= 0) slot |= 1;
+      this.cells.set(old.subarray(o * stride, (o + 1) * stride), slot * stride);
     }
   }
 
@@ -174,34 +181,31 @@ class Core {
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
   check(s, p, sc) {
     const key = s * this.scopeCount + sc;
+    const cells = this.cells;
+    const stride = this.stride;
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
-    let slot = this.slotOf(key) << 1;
-    if (this.keys[slot] !== key) slot |= 1;
+    let at = (this.slotOf(key) << 1) * stride;
+    if (cells[at] !== key) at += stride;
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
-    if (this.keys[slot] === key && this.until[slot] > NEVER && this.timeless) return this.bit(this.words, slot * this.width, p);
+    if (cells[at] === key && cells[at + 1] > NEVER && this.timeless) return this.bit(this.cellWords, (at + 2) * 2, p);
     const now = this.now();
     if (!this.live(now)) return false;
-    if (this.keys[slot] === key && now < this.until[slot]) return this.bit(this.words, slot * this.width, p);
-    if (this.keys.length === 0) {
+    if (cells[at] === key && now < cells[at + 1]) return this.bit(this.cellWords, (at + 2) * 2, p);
+    if (this.size === 0) {
       this.resize(Math.min(256, this.slotLimit));
       return this.check(s, p, sc);
     }
-    const first = slot & ~1;
-    if (this.keys[first ^ 1] >= 0 && ++this.evictions > this.keys.length >> 2 && this.keys.length < this.slotLimit) {
-      this.resize(this.keys.length * 2);
+    const first = (this.slotOf(key) << 1) * stride;
+    if (cells[first + stride] >= 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) {
+      this.resize(this.size * 2);
       return this.check(s, p, sc);
     }
     // The newest set takes the first way; the one there moves to the second (the older
     // one there, if any, is evicted).
-    const width = this.width;
-    if (this.keys[first] >= 0 && this.keys[first] !== key) {
-      this.keys[first + 1] = this.keys[first];
-      this.until[first + 1] = this.until[first];
-      this.words.copyWithin((first + 1) * width, first * width, (first + 1) * width);
-    }
-    this.until[first] = this.fetch(s, sc, now, this.words, first * width);
-    this.keys[first] = key;
-    return this.bit(this.words, first * width, p);
+    if (cells[first] >= 0 && cells[first] !== key) cells.copyWithin(first + stride, first, first + stride);
+    cells[first + 1] = this.fetch(s, sc, now, this.cellWords, (first + 2) * 2);
+    cells[first] = key;
+    return this.bit(this.cellWords, (first + 2) * 2, p);
   }
 
   /** Writes subject `s`'s set on scope `sc` into `words` at `at`; returns when it may change. */

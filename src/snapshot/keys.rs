@@ -199,8 +199,29 @@ impl PublicKey {
 
     /// Strict verification: refuses small-order R and non-canonical S.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        #[cfg(feature = "wasm")]
+        return self.verify_with::<crate::wasm::digest::Sha512>(message, signature);
+        #[cfg(not(feature = "wasm"))]
+        return self.verify_with::<sha2::Sha512>(message, signature);
+    }
+
+    /// `verify_strict` with the SHA-512 of the signature's challenge computed by `D`: the
+    /// same checks (R decompresses and is not of small order, the key is not weak, S is
+    /// canonical, and R matches), so that a host's native SHA-512 can stand in for the
+    /// software one without changing what verifies.
+    pub(crate) fn verify_with<D>(&self, message: &[u8], signature: &[u8; 64]) -> bool
+    where
+        D: Digest<OutputSize = sha2::digest::consts::U64>,
+    {
+        let mut r = [0; 32];
+        r.copy_from_slice(&signature[..32]);
+        let strong_r = curve25519_dalek::edwards::CompressedEdwardsY(r)
+            .decompress()
+            .is_some_and(|point| !point.is_small_order());
         let signature = ed25519_dalek::Signature::from_bytes(signature);
-        self.key.verify_strict(message, &signature).is_ok()
+        strong_r
+            && !self.key.is_weak()
+            && ed25519_dalek::hazmat::raw_verify::<D>(&self.key, message, &signature).is_ok()
     }
 }
 
@@ -281,6 +302,57 @@ impl KeySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signatures `verify_with` must judge exactly as `verify_strict` does: a good one, a
+    /// wrong message, R of small order (the identity), R off the curve, S not canonical
+    /// (S + l), and a flipped bit in each half.
+    pub(crate) fn signature_cases(key: &SigningKey, message: &[u8]) -> Vec<(Vec<u8>, [u8; 64])> {
+        let good = key.sign(message);
+        let mut cases = vec![(message.to_vec(), good), (b"other".to_vec(), good)];
+        let mut identity_r = good;
+        identity_r[..32].copy_from_slice(&{
+            let mut id = [0; 32];
+            id[0] = 1;
+            id
+        });
+        let mut off_curve = good;
+        off_curve[..32].copy_from_slice(&[0xff; 32]);
+        // l, the group order, little-endian: S + l verifies under the cofactored equation
+        // but is not canonical.
+        let l: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut s_plus_l = good;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(good[32 + i]) + u16::from(l[i]) + carry;
+            s_plus_l[32 + i] = sum as u8;
+            carry = sum >> 8;
+        }
+        let (mut flip_r, mut flip_s) = (good, good);
+        flip_r[3] ^= 1;
+        flip_s[40] ^= 1;
+        for sig in [identity_r, off_curve, s_plus_l, flip_r, flip_s] {
+            cases.push((message.to_vec(), sig));
+        }
+        cases
+    }
+
+    #[test]
+    fn verify_with_judges_as_verify_strict() {
+        let key = SigningKey::from_seed([3; 32], Some("k")).unwrap();
+        let public = key.public_key();
+        for (message, sig) in signature_cases(&key, b"the signed bytes") {
+            let strict = public
+                .key
+                .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_ok();
+            assert_eq!(public.verify_with::<sha2::Sha512>(&message, &sig), strict);
+            assert_eq!(public.verify(&message, &sig), strict);
+        }
+        assert!(public.verify(b"the signed bytes", &key.sign(b"the signed bytes")));
+    }
 
     #[test]
     fn key_file_round_trips() {
