@@ -18,12 +18,14 @@ if ! command -v cargo >/dev/null; then
 fi
 cargo --version
 
-step "wasm32 target"
-if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  echo "already installed"
-else
-  rustup target add wasm32-unknown-unknown
-fi
+step "wasm targets (the engine; the CLI for npx rolegate on WASI)"
+for target in wasm32-unknown-unknown wasm32-wasip1; do
+  if rustup target list --installed | grep -qx "$target"; then
+    echo "$target: already installed"
+  else
+    rustup target add "$target"
+  fi
+done
 
 step "wasm-bindgen CLI $WASM_BINDGEN_VERSION"
 if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then

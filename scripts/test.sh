@@ -39,6 +39,11 @@ step "npm package: test as installed (Node ESM/CJS, workerd, Deno, Chromium, rol
 node tests/package/fixtures.mjs
 node --test tests/package/*.test.mjs
 
+step "npx rolegate: the CLI test suites again, against the bin of the installed tarball"
+rm -rf target/npx-cli && mkdir -p target/npx-cli
+(cd target/npx-cli && echo '{"private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error ../npm/rolegate-*.tgz)
+ROLEGATE_CLI="$PWD/target/npx-cli/node_modules/.bin/rolegate" cargo test --test cli --test cli_input --test admin_cli
+
 step "fuzzing: a short pass of every target (scripts/fuzz.sh SECONDS runs longer)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 

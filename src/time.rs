@@ -5,7 +5,7 @@ pub type Timestamp = i64;
 
 /// The current time from the system clock. Not available on `wasm32`, where the
 /// host supplies the time.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
 pub fn now() -> Timestamp {
     use std::time::{SystemTime, UNIX_EPOCH};
     match SystemTime::now().duration_since(UNIX_EPOCH) {

@@ -477,3 +477,56 @@ fn test_command_passes_the_conformance_files_and_reports_mismatches() {
         (Some(1), Some(2))
     );
 }
+
+/// The suite's second run is against `npx rolegate` (`ROLEGATE_CLI`, see
+/// `tests/common/cli.rs`): there every conformance policy, whole and sliced, must build to
+/// the very bytes the native binary builds from the same key, revision and issue time.
+#[test]
+fn builds_are_byte_identical_to_the_native_binary() {
+    let dir = temp_dir("identical");
+    let key = common::conformance_dir().join("../fixtures/test-signing-key.json");
+    let generated = common::conformance_dir().join("generated");
+    let mut policies = vec![acme()];
+    for entry in std::fs::read_dir(&generated).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".policy.json") {
+            policies.push(path);
+        }
+    }
+    assert!(policies.len() >= 6);
+    for policy in &policies {
+        let doc: Value = serde_json::from_slice(&std::fs::read(policy).unwrap()).unwrap();
+        let first = doc["subjects"][0]["id"].as_str().unwrap().to_string();
+        for subject in [None, Some(first.as_str())] {
+            let mut args = vec![
+                "build",
+                s(policy),
+                "--key",
+                s(&key),
+                "--revision",
+                "42",
+                "--issued-at",
+                "2026-11-01T00:00:00Z",
+                "--ttl",
+                "7d",
+            ];
+            if let Some(subject) = subject {
+                args.extend(["--subject", subject]);
+            }
+            let (ours, native) = (dir.join("ours.snapshot"), dir.join("native.snapshot"));
+            let run = rolegate(&[args.as_slice(), &["--out", s(&ours)]].concat());
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_rolegate"))
+                .args([args.as_slice(), &["--out", s(&native)]].concat())
+                .output()
+                .unwrap();
+            assert!(status.status.success());
+            assert_eq!(
+                std::fs::read(&ours).unwrap(),
+                std::fs::read(&native).unwrap(),
+                "{} {subject:?}",
+                policy.display()
+            );
+        }
+    }
+}

@@ -14,13 +14,13 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::cli::{Run, acme, rolegate, s, temp_dir};
 
 /// Runs the binary with `stdin` piped in; stdout as raw bytes.
 fn with_stdin(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+    let mut child = common::cli::command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

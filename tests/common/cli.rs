@@ -9,15 +9,28 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The CLI under test: the native binary, or with `ROLEGATE_CLI=COMMAND` another
+/// implementation, such as the `rolegate` bin of the installed npm package (`npx
+/// rolegate`); a `.js` file runs under node. The same suite holds both to the same
+/// outputs, files and exit codes.
+pub fn command() -> Command {
+    match std::env::var_os("ROLEGATE_CLI") {
+        Some(cli) if cli.to_string_lossy().ends_with(".js") => {
+            let mut command = Command::new("node");
+            command.arg(cli);
+            command
+        }
+        Some(cli) => Command::new(cli),
+        None => Command::new(env!("CARGO_BIN_EXE_rolegate")),
+    }
+}
+
 pub fn rolegate(args: &[&str]) -> Run {
     let Output {
         status,
         stdout,
         stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_rolegate"))
-        .args(args)
-        .output()
-        .unwrap();
+    } = command().args(args).output().unwrap();
     Run {
         code: status.code().unwrap(),
         stdout: String::from_utf8(stdout).unwrap(),

@@ -30,23 +30,34 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     let cap = MAX_INPUT_BYTES as u64;
     let mut bytes = Vec::new();
     let read = if is_stdio(path) {
-        std::io::stdin()
-            .lock()
-            .take(cap + 1)
-            .read_to_end(&mut bytes)
+        read_chunks(std::io::stdin().lock().take(cap + 1), &mut bytes)
     } else {
         let file = std::fs::File::open(path).map_err(|e| Failure::io(path, &e))?;
         let len = file.metadata().map_err(|e| Failure::io(path, &e))?.len();
         if len > cap {
             return Err(too_large(path, len));
         }
-        file.take(cap + 1).read_to_end(&mut bytes)
+        read_chunks(file.take(cap + 1), &mut bytes)
     };
     read.map_err(|e| Failure::io(path, &e))?;
     if bytes.len() as u64 > cap {
         return Err(too_large(path, cap + 1));
     }
     Ok(bytes)
+}
+
+/// Reads to the end in reads of at most 64 KiB: Node's WASI (under `npx rolegate`)
+/// aborts the process on one very large read from a device.
+fn read_chunks(mut from: impl Read, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut chunk = vec![0; 64 << 10];
+    loop {
+        match from.read(&mut chunk) {
+            Ok(0) => return Ok(bytes.len()),
+            Ok(n) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A UTF-8 text file (or standard input for `-`), without a leading byte-order mark.

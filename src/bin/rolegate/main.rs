@@ -195,6 +195,12 @@ struct Trust {
 }
 
 fn main() -> ExitCode {
+    // Compiled to wasm32-wasip1 for `npx rolegate`, the host preopens `/` and says where
+    // the user is, so that relative paths mean what they mean natively.
+    #[cfg(target_os = "wasi")]
+    if let Some(cwd) = std::env::var_os("ROLEGATE_CWD") {
+        let _ = std::env::set_current_dir(cwd);
+    }
     let cli = Cli::parse();
     match commands::run(cli.command, cli.json) {
         Ok(code) => code,

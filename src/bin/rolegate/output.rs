@@ -41,8 +41,15 @@ impl Failure {
         )
     }
 
+    /// The system's words for an I/O error, without its errno: the numbers differ between
+    /// this binary and the same CLI compiled to WASI for `npx rolegate`, the words do not.
     pub fn io(path: &Path, e: &std::io::Error) -> Failure {
-        Failure::new("IO", format!("cannot access `{}`: {e}", shown(path)))
+        let text = e.to_string();
+        let text = match (e.raw_os_error(), text.rfind(" (os error ")) {
+            (Some(_), Some(at)) => &text[..at],
+            _ => &text,
+        };
+        Failure::new("IO", format!("cannot access `{}`: {text}", shown(path)))
     }
 
     /// Every mistake found in a policy file.
