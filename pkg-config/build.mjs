@@ -39,6 +39,16 @@ const wasmOpt = join(tools, "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run scripts/setup.sh");
 run(wasmOpt, ["-Oz", "--converge", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
 
+// 3a. rolegate/compiler: the compiler's own .wasm (the engine's budget is untouched; only
+// those who import rolegate/compiler load it). Its own target dir keeps both builds cached.
+run("cargo", ["build", "--lib", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "wasm,compiler"], {
+  CARGO_ENCODED_RUSTFLAGS: remap.join("\x1f"),
+  CARGO_TARGET_DIR: join(root, "target", "compiler-wasm"),
+});
+run("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", "compiler_wasm", "--no-typescript", join(root, "target", "compiler-wasm", "wasm32-unknown-unknown", "wasm", "rolegate.wasm")]);
+const compilerWasm = join(pkg, "compiler_wasm_bg.wasm");
+run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", compilerWasm, "-o", compilerWasm]);
+
 // 3b. `npx rolegate`: the CLI itself, compiled to WASI and run by js/cli.js on Node's WASI.
 run("cargo", ["build", "--bin", "rolegate", "--profile", "wasm", "--target", "wasm32-wasip1"], { CARGO_ENCODED_RUSTFLAGS: remap.join("\x1f") });
 const cliWasm = join(pkg, "cli.wasm");
@@ -71,7 +81,7 @@ manifest.exports["."] = {
   import: { types, workerd, deno, browser, node: node.default, default: fallback },
   require: { types: "./index.d.cts", default: "./index.cjs" },
 };
-const layers = [["slim", "slim.js"], ["dom", "dom.js"], ["edge", "edge.js"], ["node", "node-middleware.js"], ["react", "react.js"], ["vue", "vue.js"], ["svelte", "svelte.js"]];
+const layers = [["compiler", "compiler.js"], ["slim", "slim.js"], ["dom", "dom.js"], ["edge", "edge.js"], ["node", "node-middleware.js"], ["react", "react.js"], ["vue", "vue.js"], ["svelte", "svelte.js"]];
 for (const [layer, file] of layers) {
   writeFileSync(join(pkg, `${layer}.cjs`), cjsDoor.replace('require("./node.js")', `require("./${file}")`));
   writeFileSync(join(pkg, `${layer}.d.cts`), ctsOf(`${layer}.d.ts`));
@@ -87,6 +97,7 @@ const bytes = readFileSync(wasm);
 const gz = gzipSync(bytes, { level: 9 }).length;
 const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 console.log(`engine_bg.wasm: ${bytes.length} bytes raw, ${gz} gzip -9, ${br} brotli (budget: 49152 gzip)`);
+console.log(`compiler_wasm_bg.wasm: ${readFileSync(compilerWasm).length} bytes raw, ${gzipSync(readFileSync(compilerWasm), { level: 9 }).length} gzip -9 (rolegate/compiler; loaded only by it)`);
 console.log(`cli.wasm: ${readFileSync(cliWasm).length} bytes raw, ${gzipSync(readFileSync(cliWasm), { level: 9 }).length} gzip -9 (npx rolegate; loaded only by the bin)`);
 writeFileSync(join(root, "target", "wasm-size.json"), JSON.stringify({ raw: bytes.length, gzip: gz, brotli: br }) + "\n");
 

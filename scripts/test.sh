@@ -17,6 +17,7 @@ cargo fmt --check
 step "lints (clippy, warnings are errors; native and wasm)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --lib --quiet "${wasm[@]}" -- -D warnings
+cargo clippy --lib --quiet "${wasm[@]}",compiler -- -D warnings
 
 step "each layer builds alone: engine + verifier without the compiler, then the compiler without the CLI"
 cargo build --lib --no-default-features --quiet

@@ -202,6 +202,30 @@ impl Error {
     pub fn line(&self) -> Option<usize> {
         self.line
     }
+
+    /// The error as data, as the CLI's `--json` and `rolegate/compiler` report it:
+    /// `code`, `message`, and `path`, `line` and `suggestion` where known.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert("code".into(), self.code().into());
+        map.insert("message".into(), self.message().into());
+        if let Some(path) = self.path() {
+            map.insert("path".into(), path.into());
+        }
+        if let Some(line) = self.line() {
+            map.insert("line".into(), line.into());
+        }
+        if let Some(suggestion) = self.suggestion() {
+            map.insert("suggestion".into(), suggestion.into());
+        }
+        serde_json::Value::Object(map)
+    }
+
+    /// The name the message's "did you mean" hint proposes, if it has one.
+    pub fn suggestion(&self) -> Option<&str> {
+        let (_, rest) = self.message.rsplit_once(" (did you mean `")?;
+        rest.strip_suffix("`?)")
+    }
 }
 
 impl fmt::Display for Error {

@@ -146,3 +146,17 @@ pub fn access(p: &Payload, subject: Option<&str>, now: Timestamp) -> Vec<Access>
         })
         .collect()
 }
+
+/// The rows as `rolegate access --json` prints them (and `rolegate/compiler`'s `access`
+/// returns them): each with its `level_label` beside the fields.
+pub fn rows_json(rows: &[Access]) -> serde_json::Value {
+    rows.iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert("level_label".into(), a.level_label().into());
+            }
+            v
+        })
+        .collect()
+}

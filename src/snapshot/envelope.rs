@@ -19,17 +19,25 @@ pub const SIGNATURE_BYTES: usize = 64;
 
 /// Signs `payload` with `key` into snapshot bytes.
 pub fn seal(payload: &Payload, key: &SigningKey) -> Vec<u8> {
+    let mut out = signed_part(payload, key.key_id());
+    let signature = key.sign(&out);
+    out.extend_from_slice(&signature);
+    out
+}
+
+/// The bytes a snapshot's signature covers (magic, version, key id, payload), for a
+/// signer outside the process (a KMS or HSM); the snapshot is these bytes followed by
+/// the 64-byte Ed25519 signature of them. `key_id` must pass [`super::keys::is_key_id`].
+pub fn signed_part(payload: &Payload, key_id: &str) -> Vec<u8> {
     let body = payload.to_bytes();
-    let key_id = key.key_id().as_bytes();
+    let key_id = key_id.as_bytes();
     let mut out = Vec::with_capacity(MAGIC.len() + 3 + key_id.len() + body.len() + SIGNATURE_BYTES);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    // Key ids are at most 64 bytes (checked when the key is made).
+    // Key ids are at most 64 bytes (checked by the caller).
     out.push(u8::try_from(key_id.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(key_id);
     out.extend_from_slice(&body);
-    let signature = key.sign(&out);
-    out.extend_from_slice(&signature);
     out
 }
 

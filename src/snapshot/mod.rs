@@ -10,7 +10,7 @@ pub mod payload;
 pub mod reader;
 pub mod subjects;
 
-pub use envelope::{Unverified, seal};
+pub use envelope::{Unverified, seal, signed_part};
 pub use keys::{KeySet, PublicKey, SigningKey};
 pub use loader::{LoadOptions, load, load_owned};
 pub use payload::Payload;

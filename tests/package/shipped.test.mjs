@@ -15,6 +15,7 @@ import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOpt
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 import { guard } from "rolegate/edge";
 import { authorizer, forExpress, forFastify, forHono, middleware } from "rolegate/node";
+import { access, compile, diff, keygen, lint, publicKey, sign, signSync, slices, typegen, type CompiledPolicy, type Diagnostic, type Diff, type Signer } from "rolegate/compiler";
 
 declare const bytes: Uint8Array;
 await ready;
@@ -78,6 +79,22 @@ guard(async () => new Response(""), { gate, routes: [{ path: "/x" }] });
 // @ts-expect-error only hide, disable or remove
 gateElements(gate, { subject: "bob", mode: "blur" });
 
+const compiled = compile({ format: "rolegate.policy/1", tenant: "acme", subjects: [{ id: "bob", kind: "user" }] });
+if (compiled.ok) {
+  const c: CompiledPolicy = compiled.compiled;
+  const signer: Signer = async (b: Uint8Array) => b.slice(0, 64);
+  void sign(c, { signer, keyId: "kms-1", revision: 3, ttl: "7d", issuedAt: new Date(), subject: "bob" }).then((b: Uint8Array) => b.length);
+  void slices(c, { key: { env: "ROLEGATE_SIGNING_KEY" }, subjects: c.subjects }).then((m: Map<string, Uint8Array>) => m.size);
+  const d: Diff = diff(c, c);
+  void [d.access, lint("{}"), typegen(c, { scopes: true }), access(c, { subject: "bob" })[0].level, signSync(c, { key: keygen({ keyId: "k" }).key })];
+  c.free();
+} else {
+  const first: Diagnostic = compiled.errors[0];
+  void [first.code, first.line, first.suggestion];
+}
+void publicKey({ env: "K" });
+// @ts-expect-error a signer needs its keyId
+void sign("{}", { signer: async (b: Uint8Array) => b });
 // @ts-expect-error a subject is a string
 gate.can(1, "roles.create");
 // @ts-expect-error trusted keys are required

@@ -111,13 +111,7 @@ impl From<Error> for Failure {
 }
 
 pub fn error_json(e: &Error, file: Option<&Path>) -> Value {
-    let mut v = json!({"code": e.code(), "message": e.message()});
-    if let Some(path) = e.path() {
-        set(&mut v, "path", json!(path));
-    }
-    if let Some(line) = e.line() {
-        set(&mut v, "line", json!(line));
-    }
+    let mut v = e.to_json();
     if let Some(file) = file {
         set(&mut v, "file", json!(file.display().to_string()));
     }
