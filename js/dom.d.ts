@@ -45,6 +45,8 @@ export interface RefresherOptions {
   /** Poll interval in ms (default 60000). */
   interval?: number;
   fetch?: typeof fetch;
+  /** A Server-Sent Events URL whose `revision` events push new revisions (fetched at once; polling stays the fallback). */
+  events?: string | URL;
 }
 
 export interface RefreshErrorEvent extends Event {

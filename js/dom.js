@@ -14,6 +14,7 @@
 
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
+import { subscribe } from "./snapshot-events.js";
 
 /** Throws a TypeError unless `gate` has `method` (reading it may not throw either). */
 function checkGate(gate, method, caller) {
@@ -343,7 +344,7 @@ export function gateStore(gate) {
 export function refresher(gate, url, options = {}) {
   checkGate(gate, "update", "refresher");
   if (typeof url !== "string" && !(url instanceof URL)) throw typeError("url must be a string or a URL");
-  options = readOptions(options, ["interval", "fetch"], "refresher's options");
+  options = readOptions(options, ["interval", "fetch", "events"], "refresher's options");
   const interval = options.interval ?? 60000;
   if (typeof interval !== "number" || !(interval > 0)) throw typeError("option `interval` must be a positive number of ms");
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -389,11 +390,26 @@ export function refresher(gate, url, options = {}) {
   };
 
   schedule();
+  // Push: with `events` (a Server-Sent Events URL), a published revision newer than the
+  // gate's is fetched at once; polling stays as the fallback.
+  let unsubscribe = () => {};
+  if (options.events !== undefined) {
+    if (typeof options.events !== "string" && !(options.events instanceof URL)) throw typeError("option `events` must be a string or a URL");
+    unsubscribe = subscribe(
+      options.events,
+      fetchImpl,
+      (revision) => {
+        if (revision === null || !(revision <= gate.revision)) refresh();
+      },
+      (error) => emit("error", { error }),
+    );
+  }
   return Object.assign(events, {
     refresh,
     stop() {
       stopped = true;
       clearTimeout(timer);
+      unsubscribe();
       gate.removeEventListener("expired", onExpired);
     },
   });

@@ -161,6 +161,8 @@ export type SnapshotSourceOptions = GateOptions &
     /** A refused or failed refresh (the current snapshot keeps serving). */
     onError?: (error: Error & { code?: string }) => void;
     onUpdate?: (gate: Gate) => void;
+    /** A Server-Sent Events URL whose `revision` events push new revisions (needs `get` or `url`). */
+    events?: string | URL;
   };
 
 export interface SnapshotSource {
@@ -170,6 +172,8 @@ export interface SnapshotSource {
   refresh(env?: any): Promise<boolean>;
   /** The gate serving now, or null before the first load. */
   current(): Gate | null;
+  /** Stops listening for pushed revisions. */
+  stop(): void;
 }
 
 /** A gate fed from a snapshot source and kept fresh: pass it as the guard's `gate`. */

@@ -160,7 +160,11 @@ async function judge(gate, identify, request, needs, scope, params, route) {
   const list = all ?? any;
   const held = list.filter((p) => gate.can(subject, p, at));
   const allowed = all ? held.length === list.length : held.length > 0;
-  if (!allowed) return answer(403, { error: "forbidden", missing: list.filter((p) => !held.includes(p)), scope: at ?? null });
+  if (!allowed) {
+    const missing = list.filter((p) => !held.includes(p));
+    const needed = all ? missing.join(" and ") : `one of ${missing.join(", ")}`;
+    return answer(403, { error: "forbidden", message: `this needs ${missing.length === 1 ? missing[0] : needed}${at === undefined ? "" : ` on ${at}`}`, missing, scope: at ?? null });
+  }
   // The decision (which role and grant allowed it) is worked out only when read.
   let decision;
   return {

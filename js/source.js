@@ -4,6 +4,7 @@
 import { plainBytes, plainOptions } from "./plain.js";
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
+import { subscribe } from "./snapshot-events.js";
 
 function sameBytes(a, b) {
   return a !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -52,14 +53,17 @@ export function sourceFor(Gate) {
  * `onError(error)`, `onUpdate(gate)`, and the Gate options (`keys`, `tenant`, ...).
  */
 function snapshotSource(Gate, options) {
-  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate"];
-  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {} } = readOptions(options, names, "snapshotSource's options");
+  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "events"];
+  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, events } = readOptions(options, names, "snapshotSource's options");
   const gateOptions = plainOptions(options);
   if (typeof refresh !== "number" || !(refresh >= 0)) throw typeError("option `refresh` must be a number of ms");
   if (typeof onError !== "function" || typeof onUpdate !== "function") throw typeError("`onError` and `onUpdate` must be functions");
   const { refreshable, pull } = puller({ snapshot, get, url, fetch });
+  if (events !== undefined && typeof events !== "string" && !(events instanceof URL)) throw typeError("option `events` must be a string or a URL");
+  if (events !== undefined && !refreshable) throw typeError("option `events` needs a source that can refresh (`get` or `url`)");
 
   let gate = null;
+  let unsubscribe = null;
   let loading = null;
   let refreshing = null;
   let lastAttempt = 0;
@@ -72,6 +76,19 @@ function snapshotSource(Gate, options) {
     lastAttempt = Date.now();
     gate = loaded;
     onUpdate(gate);
+    // Push (a Server-Sent Events URL): a published revision newer than the one serving is
+    // fetched at once, in the background; the `refresh` interval stays as the fallback.
+    if (events !== undefined && unsubscribe === null) {
+      const fetchImpl = fetch ?? globalThis.fetch;
+      unsubscribe = subscribe(
+        events,
+        (...args) => fetchImpl(...args),
+        (revision) => {
+          if (gate !== null && (revision === null || !(revision <= gate.revision))) refreshNow(env);
+        },
+        onError,
+      );
+    }
   };
 
   const refreshNow = (env) => {
@@ -107,5 +124,10 @@ function snapshotSource(Gate, options) {
     refresh: async (env) => (gate === null ? source(env).then(() => true) : refreshable ? refreshNow(env) : false),
     /** The gate serving now, or null before the first load. */
     current: () => gate,
+    /** Stops listening for pushed revisions (`events`). */
+    stop: () => {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
   });
 }

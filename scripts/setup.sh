@@ -71,6 +71,17 @@ else
   exit 1
 fi
 
+step "PostgreSQL server (the control-plane example's tests on PostgreSQL)"
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "already installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+else
+  echo "install PostgreSQL (Debian: apt-get install postgresql) and run this again" >&2
+  exit 1
+fi
+
 step "nightly toolchain and cargo-fuzz $CARGO_FUZZ_VERSION (fuzzing)"
 if rustup toolchain list | grep -q '^nightly'; then
   echo "nightly: already installed"

@@ -1,0 +1,251 @@
+// examples/control-plane over HTTP, on SQLite and on a local PostgreSQL server, with the
+// packed tarball installed: every seed rule through the admin API (each refusal coded,
+// and nothing changed: the policy and the published revision as before), the API
+// guarded per route by rolegate, and every published snapshot and slice verified and
+// checked with the engine against the database's own policy.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { freePort, root, tarball, work } from "./harness.mjs";
+
+/** The example staged with the tarball as its rolegate; dependencies kept between runs. */
+export function stageControlPlane() {
+  const dir = join(work, "control-plane");
+  const source = join(root, "examples", "control-plane");
+  const lock = readFileSync(join(source, "package-lock.json"), "utf8");
+  const stamp = join(dir, "node_modules", ".installed-lock");
+  if (!(existsSync(stamp) && readFileSync(stamp, "utf8") === lock)) {
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(source, dir, { recursive: true, filter: (src) => !/node_modules|\.data/.test(src) });
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
+    writeFileSync(stamp, lock);
+  }
+  cpSync(source, dir, { recursive: true, filter: (src) => !/node_modules|\.data|package(-lock)?\.json$/.test(src) });
+  // This run's package, installed over the one the lockfile names.
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", tarball()], { cwd: dir, stdio: "inherit" });
+  return dir;
+}
+
+/** A PostgreSQL server of the distribution's packages on 127.0.0.1, in a scratch directory. */
+export async function startPostgres() {
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort() : [];
+  if (versions.length === 0) throw new Error("no PostgreSQL server: run scripts/setup.sh");
+  const bin = join("/usr/lib/postgresql", versions.at(-1), "bin");
+  const data = mkdtempSync(join(tmpdir(), "rolegate-pg-"));
+  chmodSync(data, 0o777);
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd, args) => execFileSync(asRoot ? "runuser" : join(bin, cmd), asRoot ? ["-u", "postgres", "--", join(bin, cmd), ...args] : args, { stdio: "pipe" });
+  run("initdb", ["-D", join(data, "db"), "-U", "rolegate", "--auth=trust", "-E", "UTF8"]);
+  const port = await freePort();
+  run("pg_ctl", ["-D", join(data, "db"), "-l", join(data, "log"), "-w", "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${data}`, "start"]);
+  run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "rolegate", "controlplane"]);
+  return {
+    url: `postgres://rolegate@127.0.0.1:${port}/controlplane`,
+    stop() {
+      run("pg_ctl", ["-D", join(data, "db"), "-m", "fast", "-w", "stop"]);
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the control plane; resolves to `{ url, stop }` once it listens. */
+export async function startControlPlane(dir, env = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "rolegate-cp-"));
+  const child = spawn(process.execPath, ["server.mjs"], { cwd: dir, env: { ...process.env, DATA_DIR: dataDir, PORT: "0", SEED: join(root, "examples", "policies", "acme.json"), ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`the control plane exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    dataDir,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGTERM");
+      }).then(() => rmSync(dataDir, { recursive: true, force: true })),
+  };
+}
+
+const dir = stageControlPlane();
+const { Gate } = await import(pathToFileURL(join(dir, "node_modules", "rolegate", "node.js")).href);
+const compiler = await import(pathToFileURL(join(dir, "node_modules", "rolegate", "compiler.js")).href);
+
+function client(url) {
+  const call = async (user, method, path, body) => {
+    const response = await fetch(url + path, { method, headers: { "x-user": user, ...(body !== undefined ? { "content-type": "application/json" } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const isJson = (response.headers.get("content-type") ?? "").includes("json");
+    const parsed = isJson ? await response.json() : (await response.arrayBuffer(), null);
+    return { status: response.status, body: parsed, etag: response.headers.get("etag") };
+  };
+  const bytes = async (user, path) => new Uint8Array(await (await fetch(url + path, { headers: { "x-user": user } })).arrayBuffer());
+  return { call, bytes };
+}
+
+/** Every (subject, permission, scope) answered by the published snapshot as by the database's policy. */
+async function checkPublished(api, keys) {
+  const { body: doc } = await api.call("alice", "GET", "/api/policy");
+  const published = new Gate(await api.bytes("alice", "/snapshots/tenant"), { keys, tenant: doc.tenant });
+  const fresh = compiler.keygen({ keyId: "truth" });
+  const truthGate = new Gate(compiler.signSync(doc, { key: fresh.key, revision: 1 }), { keys: { truth: fresh.publicKey.slice(fresh.publicKey.indexOf("=") + 1) } });
+  const permissions = doc.permissions.map((p) => p.name);
+  const scopes = [undefined, ...doc.scopes.map((s) => s.id)];
+  let checked = 0;
+  for (const s of doc.subjects) {
+    const slice = s.kind === "user" ? new Gate(await api.bytes(s.id, `/snapshots/user/${s.id}`), { keys, subject: s.id }) : null;
+    for (const p of permissions) {
+      for (const sc of scopes) {
+        const want = truthGate.can(s.id, p, sc);
+        assert.equal(published.can(s.id, p, sc), want, `${s.id} ${p} ${sc}`);
+        if (slice) assert.equal(slice.can(s.id, p, sc), want, `slice ${s.id} ${p} ${sc}`);
+        checked++;
+      }
+    }
+    slice?.close();
+  }
+  assert.equal(published.revision, (await api.call("alice", "GET", "/api/me")).body.revision);
+  published.close();
+  truthGate.close();
+  return checked;
+}
+
+const backends = [["SQLite", async () => ({ env: {}, stop() {} })], ["PostgreSQL", async () => {
+  const pg = await startPostgres();
+  return { env: { DATABASE_URL: pg.url }, stop: () => pg.stop() };
+}]];
+
+for (const [name, backend] of backends) {
+  describe(`control plane on ${name}`, async () => {
+    const db = await backend();
+    const cp = await startControlPlane(dir, db.env);
+    after(async () => {
+      await cp.stop();
+      await db.stop();
+    });
+    const api = client(cp.url);
+    const keys = await (await fetch(`${cp.url}/keys.json`)).json();
+
+    /** Asserts a refused change: its status and code, and that nothing changed. */
+    async function refused(user, method, path, body, status, code) {
+      const before = await api.call("alice", "GET", "/api/policy");
+      const published = (await api.call("alice", "GET", "/snapshots/tenant")).etag;
+      const answer = await api.call(user, method, path, body);
+      assert.equal(answer.status, status, `${method} ${path}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error, code, JSON.stringify(answer.body));
+      assert.ok(answer.body.message, "a refusal says why");
+      assert.deepEqual((await api.call("alice", "GET", "/api/policy")).body, before.body, "nothing was written");
+      assert.equal((await api.call("alice", "GET", "/snapshots/tenant")).etag, published, "nothing was published");
+    }
+
+    test("the published snapshots answer as the database's policy", async () => {
+      assert.ok((await checkPublished(api, keys)) > 1000);
+    });
+
+    test("roles: system roles are neither edited nor deleted; in-use roles stay; a custom role needs a permission; names are unique", async () => {
+      const roles = (await api.call("alice", "GET", "/api/roles")).body;
+      assert.deepEqual(roles.find((r) => r.name === "owner").type, "Global");
+      assert.deepEqual(roles.find((r) => r.name === "analyst").type, "Custom");
+      await refused("alice", "PATCH", "/api/roles/admin", { permissions: ["roles.view"] }, 409, "SYSTEM_ROLE");
+      await refused("alice", "DELETE", "/api/roles/owner", undefined, 409, "SYSTEM_ROLE");
+      await refused("alice", "DELETE", "/api/roles/analyst", undefined, 409, "ROLE_IN_USE");
+      await refused("alice", "POST", "/api/roles", { name: "auditor", permissions: [] }, 422, "NO_PERMISSIONS");
+      await refused("alice", "POST", "/api/roles", { name: "analyst", permissions: ["folders.view"] }, 409, "ROLE_EXISTS");
+      await refused("alice", "POST", "/api/roles", { name: "auditor", permissions: ["folders.veiw"] }, 409, "UNKNOWN_PERMISSION");
+      await refused("alice", "PATCH", "/api/roles/analyst", { permissions: [] }, 422, "NO_PERMISSIONS");
+      await refused("alice", "DELETE", "/api/roles/nope", undefined, 404, "UNKNOWN_ROLE");
+      await refused("carol", "POST", "/api/roles", { name: "auditor", permissions: ["folders.view"] }, 403, "forbidden");
+      const created = await api.call("alice", "POST", "/api/roles", { name: "auditor", description: "Reads folders", permissions: ["folders.view"] });
+      assert.equal(created.status, 201);
+      assert.equal((await api.call("alice", "PATCH", "/api/roles/auditor", { permissions: ["folders.view", "events.retrieve"] })).status, 200);
+      assert.equal((await api.call("alice", "DELETE", "/api/roles/auditor")).status, 200);
+      await checkPublished(api, keys);
+    });
+
+    test("grants per scope, checked on that scope; one owner, at least one admin", async () => {
+      await refused("bob", "POST", "/api/scopes/internal/grants", { subject: "grace", role: "developer" }, 403, "forbidden");
+      await refused("alice", "POST", "/api/scopes/acme/grants", { subject: "grace", role: "owner" }, 409, "ONE_OWNER");
+      await refused("alice", "DELETE", "/api/scopes/acme/grants/alice/owner", undefined, 409, "ONE_OWNER");
+      await refused("alice", "DELETE", "/api/scopes/shop/grants/bob/admin", undefined, 409, "HOLDER_LIMIT");
+      await refused("alice", "POST", "/api/scopes/nowhere/grants", { subject: "grace", role: "developer" }, 403, "forbidden");
+      await refused("alice", "POST", "/api/scopes/shop/grants", { subject: "nobody", role: "developer" }, 404, "UNKNOWN_SUBJECT");
+      await refused("alice", "POST", "/api/scopes/shop/grants", { subject: "dave", role: "developer" }, 409, "INACTIVE");
+      await refused("alice", "DELETE", "/api/scopes/shop/grants/grace/developer", undefined, 404, "NO_SUCH_GRANT");
+      const granted = await api.call("bob", "POST", "/api/scopes/shop-dev/grants", { subject: "grace", role: "developer" });
+      assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      await refused("bob", "POST", "/api/scopes/shop-dev/grants", { subject: "grace", role: "developer" }, 409, "ALREADY_GRANTED");
+      await checkPublished(api, keys);
+      assert.equal((await api.call("bob", "DELETE", "/api/scopes/shop-dev/grants/grace/developer")).status, 200);
+    });
+
+    test("members: invite and deactivate; API keys: the token once, its hash only", async () => {
+      await refused("carol", "POST", "/api/members", { id: "heidi", email: "heidi@acme.example", role: "agent", scope: "acme" }, 403, "forbidden");
+      await refused("alice", "POST", "/api/members", { id: "bob", email: "b@acme.example", role: "agent", scope: "acme" }, 409, "MEMBER_EXISTS");
+      await refused("alice", "POST", "/api/members", { id: "heidi", email: "nope", role: "agent", scope: "acme" }, 422, "BAD_FIELD");
+      await refused("alice", "POST", "/api/members", { id: "heidi", email: "heidi@acme.example", role: "owner", scope: "acme" }, 409, "ONE_OWNER");
+      assert.equal((await api.call("alice", "POST", "/api/members", { id: "heidi", email: "heidi@acme.example", role: "agent", scope: "shop" })).status, 201);
+      const members = (await api.call("alice", "GET", "/api/members")).body;
+      assert.equal(members.find((m) => m.id === "heidi").level, "per project");
+      assert.equal(members.find((m) => m.id === "carol").level, "mixed");
+      assert.equal((await api.call("alice", "POST", "/api/members/heidi/deactivate")).status, 200);
+      await refused("alice", "POST", "/api/members/heidi/deactivate", undefined, 409, "INACTIVE");
+      await refused("alice", "POST", "/api/members/bob/deactivate", undefined, 409, "HOLDER_LIMIT");
+
+      await refused("carol", "POST", "/api/scopes/shop-dev/keys", { id: "key_deploy", role: "developer" }, 403, "forbidden");
+      const made = await api.call("bob", "POST", "/api/scopes/shop-dev/keys", { id: "key_deploy", role: "developer" });
+      assert.equal(made.status, 201);
+      assert.match(made.body.token, /^rg_live_/);
+      const policy = JSON.stringify((await api.call("alice", "GET", "/api/policy")).body);
+      assert.ok(!policy.includes(made.body.token), "the token is not stored");
+      const gate = new Gate(await api.bytes("alice", "/snapshots/tenant"), { keys });
+      assert.equal(gate.subjectForToken(made.body.token), "key_deploy", "its SHA-256 is in the snapshot");
+      assert.equal(gate.can("key_deploy", "renders.create", "shop-dev"), true);
+      assert.ok(!JSON.stringify((await api.call("alice", "GET", "/api/keys")).body).includes(made.body.token), "keys are listed without tokens");
+      await refused("carol", "DELETE", "/api/scopes/shop-dev/keys/key_deploy", undefined, 403, "forbidden");
+      await refused("bob", "DELETE", "/api/scopes/shop/keys/key_deploy", undefined, 404, "UNKNOWN_KEY");
+      assert.equal((await api.call("bob", "DELETE", "/api/scopes/shop-dev/keys/key_deploy")).status, 200);
+      await refused("bob", "DELETE", "/api/scopes/shop-dev/keys/key_deploy", undefined, 409, "INACTIVE");
+      gate.update(await api.bytes("alice", "/snapshots/tenant"));
+      assert.equal(gate.subjectForToken(made.body.token), null, "a revoked key's token is gone");
+      gate.close();
+      await checkPublished(api, keys);
+    });
+
+    test("ownership transfer: only the owner, to an active user, leaving exactly one owner", async () => {
+      await refused("bob", "POST", "/api/ownership", { to: "bob" }, 403, "forbidden");
+      await refused("alice", "POST", "/api/ownership", { to: "dave" }, 409, "INACTIVE");
+      await refused("alice", "POST", "/api/ownership", { to: "alice" }, 409, "ALREADY_OWNER");
+      await refused("alice", "POST", "/api/ownership", { to: "nobody" }, 404, "UNKNOWN_SUBJECT");
+      const moved = await api.call("alice", "POST", "/api/ownership", { to: "bob" });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      const policy = (await api.call("bob", "GET", "/api/policy")).body;
+      const owners = policy.subjects.filter((s) => s.active !== false && s.grants.some((g) => g.role === "owner")).map((s) => s.id);
+      assert.deepEqual(owners, ["bob"]);
+      assert.ok(policy.subjects.find((s) => s.id === "alice").grants.some((g) => g.role === "admin" && g.scope === "acme"), "the old owner stays an admin");
+      await checkPublished(api, keys);
+      assert.equal((await api.call("bob", "POST", "/api/ownership", { to: "alice" })).status, 200);
+    });
+
+    test("snapshots carry an ETag per revision; a slice goes to its own user", async () => {
+      const first = await api.call("carol", "GET", "/snapshots/user/carol");
+      assert.match(first.etag, /^"r\d+"$/);
+      const again = await fetch(`${cp.url}/snapshots/user/carol`, { headers: { "x-user": "carol", "if-none-match": first.etag } });
+      assert.equal(again.status, 304);
+      assert.equal((await api.call("bob", "GET", "/snapshots/user/carol")).status, 403);
+      const revision = Number(first.etag.slice(2, -1));
+      assert.equal((await api.call("alice", "PATCH", "/api/settings", { name: "Acme Inc." })).status, 200);
+      const next = await api.call("carol", "GET", "/snapshots/user/carol");
+      assert.equal(next.etag, `"r${revision + 1}"`);
+      const files = readdirSync(join(cp.dataDir, "published", "acme", "users"));
+      assert.ok(files.every((f) => f.endsWith(".snapshot")), `no temporary file left: ${files}`);
+    });
+  });
+}
