@@ -12,6 +12,7 @@
 // Callers say who they are with an `x-user` header: a stand-in for the session or token
 // check a real deployment puts in front (see README).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
@@ -82,6 +83,7 @@ app.get("/keys.json", (req, res) => res.json({ [keyId]: keyBase64 }));
 app.get("/api/me", guard({ any: ["organization.view", "roles.view", "folders.view", "renders.retrieve"] }), (req, res) => res.json({ subject: req.rolegate.subject, revision: gate.revision, tenant }));
 
 app.get("/api/roles", guard("roles.view"), reading(() => roles(db, tenant)));
+app.get("/api/scopes/:scope/roles", guard("roles.view", "scope"), reading(() => roles(db, tenant)));
 app.post("/api/roles", guard("roles.create"), changing(201, (q, req) => ops.createRole(q, tenant, req.body ?? {})));
 app.patch("/api/roles/:name", guard("roles.update"), changing(200, (q, req) => ops.updateRole(q, tenant, req.params.name, req.body ?? {})));
 app.delete("/api/roles/:name", guard("roles.delete"), changing(200, (q, req) => ops.deleteRole(q, tenant, req.params.name)));
@@ -94,6 +96,7 @@ app.post("/api/scopes/:scope/grants", guard("roles.assign", "scope"), changing(2
 app.delete("/api/scopes/:scope/grants/:subject/:role", guard("roles.revoke", "scope"), changing(200, (q, req) => ops.revoke(q, tenant, req.params.scope, req.params.subject, req.params.role)));
 
 app.get("/api/keys", guard("api.key.view"), reading(() => keys(db, tenant)));
+app.get("/api/scopes/:scope/keys", guard("api.key.view", "scope"), reading((req) => keys(db, tenant, req.params.scope)));
 app.post("/api/scopes/:scope/keys", guard("api.key.create", "scope"), changing(201, (q, req) => ops.createKey(q, tenant, req.params.scope, req.body ?? {})));
 app.delete("/api/scopes/:scope/keys/:id", guard("api.key.revoke", "scope"), changing(200, (q, req) => ops.revokeKey(q, tenant, req.params.scope, req.params.id)));
 
@@ -114,6 +117,23 @@ app.get("/snapshots/user/:id", (req, res) => {
 app.get("/snapshots/tenant", guard("organization.view"), (req, res) => published.serve(req, res, tenant, "tenant.snapshot"));
 app.get("/events", (req, res) => published.stream(req, res, tenant));
 app.get("/api/policy", guard("roles.view"), reading(() => db.tx((q) => policyOf(q, tenant))));
+
+// The admin console (console/), with the rolegate package it imports.
+app.use("/rolegate", express.static(dirname(createRequire(import.meta.url).resolve("rolegate/package.json"))));
+app.get(
+  "/console/config.json",
+  reading(() =>
+    db.tx(async (q) => {
+      const doc = await policyOf(q, tenant);
+      const { name } = await q.get("SELECT name FROM tenants WHERE id = ?", [tenant]);
+      // The user switcher (a stand-in for a login) lists the active users.
+      const users = doc.subjects.filter((s) => s.kind === "user" && s.active !== false).map((s) => s.id);
+      return { tenant, name, keys: { [keyId]: keyBase64 }, users, scopes: doc.scopes };
+    }),
+  ),
+);
+app.get("/favicon.ico", (req, res) => res.status(204).end());
+app.use(express.static(join(here, "console")));
 
 app.use((req, res) => res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` }));
 app.use((error, req, res, _next) => {

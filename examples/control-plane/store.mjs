@@ -21,7 +21,7 @@ const json = (text, fallback) => (text === null || text === undefined ? fallback
 const int = (v) => (v === null || v === undefined ? undefined : Number(v));
 
 /** Loads a policy document into an empty database, as tenant `doc.tenant`. */
-export async function seed(db, doc, { name = doc.tenant } = {}) {
+export async function seed(db, doc, { name = doc.scopes?.[0]?.name ?? doc.tenant } = {}) {
   return db.tx(async (q) => {
     if (await q.get("SELECT id FROM tenants WHERE id = ?", [doc.tenant])) return false;
     await q.run("INSERT INTO tenants (id, name, revision) VALUES (?, ?, 0)", [doc.tenant, name]);
@@ -247,10 +247,18 @@ export async function roles(db, tenant) {
   });
 }
 
-/** API keys by level (organization, project, environment), without their tokens. */
-export async function keys(db, tenant) {
+/** API keys by level (organization, project, environment), without their tokens; with `under`, only those granted at or below that scope. */
+export async function keys(db, tenant, under) {
   return read(db, tenant, async (q, doc) => {
     const kinds = new Map(doc.scopes.map((s) => [s.id, s.kind ?? "scope"]));
-    return doc.subjects.filter((s) => s.kind === "api_key").map((s) => ({ id: s.id, active: s.active !== false, grants: s.grants.map((g) => ({ ...g, level: kinds.get(g.scope) ?? "all" })) }));
+    const parent = new Map(doc.scopes.map((s) => [s.id, s.parent]));
+    const within = (scopeId) => {
+      for (let at = scopeId; at !== undefined; at = parent.get(at)) if (at === under) return true;
+      return under === undefined;
+    };
+    return doc.subjects
+      .filter((s) => s.kind === "api_key")
+      .map((s) => ({ id: s.id, active: s.active !== false, grants: s.grants.filter((g) => within(g.scope)).map((g) => ({ ...g, level: kinds.get(g.scope) ?? "all" })) }))
+      .filter((k) => k.grants.length > 0);
   });
 }

@@ -4,77 +4,11 @@
 // guarded per route by rolegate, and every published snapshot and slice verified and
 // checked with the engine against the database's own policy.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { freePort, root, tarball, work } from "./harness.mjs";
-
-/** The example staged with the tarball as its rolegate; dependencies kept between runs. */
-export function stageControlPlane() {
-  const dir = join(work, "control-plane");
-  const source = join(root, "examples", "control-plane");
-  const lock = readFileSync(join(source, "package-lock.json"), "utf8");
-  const stamp = join(dir, "node_modules", ".installed-lock");
-  if (!(existsSync(stamp) && readFileSync(stamp, "utf8") === lock)) {
-    rmSync(dir, { recursive: true, force: true });
-    cpSync(source, dir, { recursive: true, filter: (src) => !/node_modules|\.data/.test(src) });
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
-    writeFileSync(stamp, lock);
-  }
-  cpSync(source, dir, { recursive: true, filter: (src) => !/node_modules|\.data|package(-lock)?\.json$/.test(src) });
-  // This run's package, installed over the one the lockfile names.
-  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", tarball()], { cwd: dir, stdio: "inherit" });
-  return dir;
-}
-
-/** A PostgreSQL server of the distribution's packages on 127.0.0.1, in a scratch directory. */
-export async function startPostgres() {
-  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort() : [];
-  if (versions.length === 0) throw new Error("no PostgreSQL server: run scripts/setup.sh");
-  const bin = join("/usr/lib/postgresql", versions.at(-1), "bin");
-  const data = mkdtempSync(join(tmpdir(), "rolegate-pg-"));
-  chmodSync(data, 0o777);
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd, args) => execFileSync(asRoot ? "runuser" : join(bin, cmd), asRoot ? ["-u", "postgres", "--", join(bin, cmd), ...args] : args, { stdio: "pipe" });
-  run("initdb", ["-D", join(data, "db"), "-U", "rolegate", "--auth=trust", "-E", "UTF8"]);
-  const port = await freePort();
-  run("pg_ctl", ["-D", join(data, "db"), "-l", join(data, "log"), "-w", "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${data}`, "start"]);
-  run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "rolegate", "controlplane"]);
-  return {
-    url: `postgres://rolegate@127.0.0.1:${port}/controlplane`,
-    stop() {
-      run("pg_ctl", ["-D", join(data, "db"), "-m", "fast", "-w", "stop"]);
-      rmSync(data, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Starts the control plane; resolves to `{ url, stop }` once it listens. */
-export async function startControlPlane(dir, env = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), "rolegate-cp-"));
-  const child = spawn(process.execPath, ["server.mjs"], { cwd: dir, env: { ...process.env, DATA_DIR: dataDir, PORT: "0", SEED: join(root, "examples", "policies", "acme.json"), ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`the control plane exited with ${code}: ${out}`)));
-  });
-  return {
-    url,
-    dataDir,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.kill("SIGTERM");
-      }).then(() => rmSync(dataDir, { recursive: true, force: true })),
-  };
-}
+import { stageControlPlane, startControlPlane, startPostgres } from "./control-plane-harness.mjs";
 
 const dir = stageControlPlane();
 const { Gate } = await import(pathToFileURL(join(dir, "node_modules", "rolegate", "node.js")).href);
