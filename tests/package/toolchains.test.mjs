@@ -330,8 +330,8 @@ test("the npm README shows the code the fixtures run, and the package holds exac
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", join(root, "pkg")], { encoding: "utf8", env: quiet });
   const listed = JSON.parse(out)[0].files.map((f) => f.path).sort();
   const hand = readdirSync(join(root, "js")).filter((f) => /\.(js|cjs|d\.ts)$/.test(f));
-  const generated = ["engine.js", "engine_bg.wasm", "engine_wasm.js", "slim.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "package.json"];
-  const doors = ["slim", "dom", "edge", "node", "react", "vue", "svelte"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
+  const generated = ["engine.js", "engine_bg.wasm", "engine_wasm.js", "compiler_wasm.js", "compiler_wasm_bg.wasm", "cli.wasm", "slim.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "package.json"];
+  const doors = ["compiler", "slim", "dom", "edge", "node", "react", "vue", "svelte"].flatMap((l) => [`${l}.cjs`, `${l}.d.cts`]);
   assert.deepEqual(listed, [...new Set([...hand, ...generated, ...doors])].sort());
 });
 
