@@ -168,6 +168,26 @@ for (const [name, backend] of backends) {
       assert.equal((await api.call("bob", "POST", "/api/ownership", { to: "alice" })).status, 200);
     });
 
+    test("a Node service's snapshotSource takes the pushed revisions", async () => {
+      const { snapshotSource } = await import(pathToFileURL(join(dir, "node_modules", "rolegate", "node.js")).href);
+      const asAlice = (url, init = {}) => fetch(url, { ...init, headers: { ...init.headers, "x-user": "alice" } });
+      const errors = [];
+      // Polling an hour apart: only the push can bring the change in time.
+      const source = snapshotSource({ keys, tenant: "acme", url: `${cp.url}/snapshots/tenant`, events: `${cp.url}/events`, fetch: asAlice, refresh: 3600000, onError: (e) => errors.push(e) });
+      const gate = await source();
+      assert.equal(gate.can("carol", "folders.create", "shop-dev"), true);
+      const started = Date.now();
+      assert.equal((await api.call("alice", "DELETE", "/api/scopes/shop-dev/grants/carol/developer")).status, 200);
+      while (gate.can("carol", "folders.create", "shop-dev") && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
+      const latency = Date.now() - started;
+      assert.equal(gate.can("carol", "folders.create", "shop-dev"), false, "the push brought the revoke");
+      assert.ok(latency < 1000, `${latency} ms`);
+      console.log(`revoke → snapshotSource updated: ${latency} ms`);
+      assert.equal((await api.call("alice", "POST", "/api/scopes/shop-dev/grants", { subject: "carol", role: "developer" })).status, 201);
+      source.stop();
+      assert.deepEqual(errors, []);
+    });
+
     test("snapshots carry an ETag per revision; a slice goes to its own user", async () => {
       const first = await api.call("carol", "GET", "/snapshots/user/carol");
       assert.match(first.etag, /^"r\d+"$/);
