@@ -80,8 +80,8 @@ async function checkMatrix(base, label) {
       assert.equal(res.status, want, `${label}: ${caller} ${request.method} ${request.path}`);
       if (want === 200) assert.deepEqual([body.ok, body.subject, body.path], [true, caller, request.path]);
       // A denial names what is missing and nothing internal (no roles, no grants).
-      if (want === 403) assert.deepEqual(Object.keys(body).sort(), ["error", "missing", "scope"]);
-      if (want === 403) assert.ok(body.missing.length > 0);
+      if (want === 403) assert.deepEqual(Object.keys(body).sort(), ["error", "message", "missing", "scope"]);
+      if (want === 403) assert.ok(body.missing.length > 0 && body.missing.every((p) => body.message.includes(p)), body.message);
       checked++;
     }
   }
