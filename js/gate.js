@@ -371,7 +371,9 @@ export class Gate extends EventTarget {
     const plain = plainOptions(options);
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
-    this.#core = new Core(new WasmGate(plainBytes(bytes), plain, readClock(clock)), clock, this, plain.clock === undefined);
+    const raw = plainBytes(bytes);
+    this.#core = new Core(new WasmGate(raw, plain, readClock(clock)), clock, this, plain.clock === undefined);
+    this.#core.bytes = raw.byteLength;
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */
@@ -445,7 +447,9 @@ export class Gate extends EventTarget {
    * tenant, a lower revision, expired, ...) throws and the current one keeps serving.
    */
   update(bytes) {
-    this.#core.wasm.update(plainBytes(bytes), this.#core.now());
+    const raw = plainBytes(bytes);
+    this.#core.wasm.update(raw, this.#core.now());
+    this.#core.bytes = raw.byteLength;
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
   }
@@ -515,5 +519,22 @@ export class Gate extends EventTarget {
   /** The subject the snapshot was sliced for, or null for a whole-tenant snapshot. */
   get sliceSubject() {
     return this.#core.wasm.sliceSubject ?? null;
+  }
+
+  /** The snapshot's scope ids, root first (for routing by scope; a copy). */
+  get scopes() {
+    return [...this.#core.scopeIds.keys()];
+  }
+
+  /**
+   * About how many bytes this gate holds (0 once closed): the snapshot's bytes and the
+   * engine's indexes in wasm memory (measured at 1.4-1.7x the bytes), the check cache
+   * as it grows, and the name maps. What a tenant source counts against its cap.
+   */
+  get memoryBytes() {
+    const core = this.#core;
+    if (core.closed) return 0;
+    const names = core.permissionIds.size + core.scopeIds.size + core.subjectIds.size;
+    return Math.ceil(core.bytes * 1.7) + core.cells.byteLength + names * 64;
   }
 }

@@ -132,6 +132,10 @@ export declare class Gate {
   readonly expired: boolean;
   readonly keyId: string | null;
   readonly sliceSubject: string | null;
+  /** The snapshot's scope ids, root first (a copy). */
+  readonly scopes: string[];
+  /** About how many bytes the gate holds (snapshot and indexes in wasm memory, check cache, name maps); 0 once closed. */
+  readonly memoryBytes: number;
   /** Frees the gate's wasm memory now; afterwards checks deny and other calls throw `CLOSED`. `Symbol.dispose` does the same (`using gate = ...`). */
   close(): void;
   readonly closed: boolean;
@@ -178,3 +182,47 @@ export interface SnapshotSource {
 
 /** A gate fed from a snapshot source and kept fresh: pass it as the guard's `gate`. */
 export declare function snapshotSource(options: SnapshotSourceOptions): SnapshotSource;
+
+/** The request a guard hands a gate getter: its method, path (null inside a framework's router), headers, and the original request. */
+export interface GuardRequest {
+  method: string;
+  path: string | null;
+  header(name: string): string | null;
+  original: unknown;
+}
+
+export type TenantSourceOptions = Omit<GateOptions, "keys" | "tenant"> & {
+  /** Where a request names its tenant: a header, the host (`{ host: ".example.com" }`: acme.example.com is `acme`), a path segment, or a function. */
+  tenant: { header: string } | { host: string } | { path: number } | ((request: GuardRequest) => string | null);
+  /** The tenant's snapshot bytes (KV, R2, a URL, a file); null when there is none. */
+  load: (tenant: string, env?: any) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined>;
+  /** The trusted keys, or per tenant (keys rotate per tenant). */
+  keys: GateOptions["keys"] | ((tenant: string) => GateOptions["keys"]);
+  /** Bytes the held gates may count (`gate.memoryBytes`); the least recently used are closed to stay under. */
+  memoryCap: number;
+  /** Ms between background refreshes of a held tenant (default 60000). */
+  refresh?: number;
+  /** Ms before a tenant that failed to load is tried again (default 1000; meanwhile 503). */
+  retryAfter?: number;
+  /** At most this many tenants held (default: no limit but the cap). */
+  maxTenants?: number;
+  onError?: (error: Error & { code?: string; tenant: string }) => void;
+  onEvict?: (tenant: string) => void;
+  onLoad?: (tenant: string, gate: Gate) => void;
+};
+
+export interface TenantSource {
+  /** The gate of the request's tenant, loaded on first use: pass the source as a guard's `gate`. */
+  (env: any, ctx: { waitUntil?(promise: Promise<unknown>): void } | undefined, request: GuardRequest): Promise<Gate>;
+  current(tenant: string): Gate | null;
+  /** Held tenants, least recently used first. */
+  tenants(): string[];
+  stats(): { memoryBytes: number; memoryCap: number; engineMemoryBytes: number; tenants: number; hits: number; loads: number; evictions: number; failures: number };
+  evict(tenant: string): void;
+  close(): void;
+}
+
+/** Gates for many tenants in one isolate, under a memory cap (docs/tenants.md). */
+export declare function tenantSource(options: TenantSourceOptions): TenantSource;
+/** The engine instance's memory in bytes: every gate of the isolate lives in it (it never shrinks). */
+export declare function engineMemoryBytes(): number;

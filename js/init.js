@@ -11,9 +11,11 @@
 import initAsync, { initSync, useHostSha512 } from "./engine.js";
 import { Gate as BaseGate } from "./gate.js";
 import { sourceFor } from "./source.js";
+import { tenantSourceFor } from "./tenants.js";
 import { rolegateError } from "./errors.js";
 
 let initialised = false;
+let instance = null;
 let loading = null;
 
 function notReady(cause) {
@@ -28,7 +30,7 @@ function initFrom(source) {
   if (initialised) return;
   if (!source) throw notReady();
   try {
-    initSync({ module: source() });
+    instance = initSync({ module: source() });
   } catch (cause) {
     throw notReady(cause);
   }
@@ -82,14 +84,19 @@ export function fromBase64(text) {
   return bytes;
 }
 
+/** The engine instance's memory in bytes (every gate of the isolate lives in it); 0 before init. */
+export function engineMemoryBytes() {
+  return instance?.memory?.buffer.byteLength ?? 0;
+}
+
 export function entry(source, url) {
   /** Initialises the engine once: from `wasm` when given, else the entry's own. */
   function init(wasm) {
     if (initialised) return Promise.resolve();
     loading ??= (async () => {
-      if (wasm !== undefined && wasm !== null) await initAsync({ module_or_path: await wasm });
+      if (wasm !== undefined && wasm !== null) instance = await initAsync({ module_or_path: await wasm });
       else if (source) initFrom(source);
-      else await initAsync({ module_or_path: url() });
+      else instance = await initAsync({ module_or_path: url() });
       markReady();
     })().catch((cause) => {
       loading = null;
@@ -113,5 +120,5 @@ export function entry(source, url) {
   }
   /** `await ready` initialises the engine from the entry's own .wasm (a lazy thenable). */
   const ready = { then: (resolve, reject) => init().then(resolve, reject) };
-  return { Gate, init, ready, snapshotSource: sourceFor(Gate) };
+  return { Gate, init, ready, snapshotSource: sourceFor(Gate), tenantSource: tenantSourceFor(Gate, engineMemoryBytes) };
 }

@@ -4,5 +4,6 @@
 import { WASM_BASE64 } from "./engine_wasm.js";
 import { entry, fromBase64 } from "./init.js";
 
-export const { Gate, init, ready, snapshotSource } = entry(() => fromBase64(WASM_BASE64));
+export const { Gate, init, ready, snapshotSource, tenantSource } = entry(() => fromBase64(WASM_BASE64));
 export { isRolegateError } from "./gate.js";
+export { engineMemoryBytes } from "./init.js";

@@ -208,9 +208,10 @@ function identifier(options) {
 /** The gate of a request: `options.gate`, or what the function there returns (503 while it fails). */
 function gateGetter(gate) {
   const get = typeof gate === "function" ? gate : () => gate;
-  return async (env, ctx) => {
+  // The request goes too: a tenant source picks the tenant's gate by it.
+  return async (env, ctx, request) => {
     try {
-      return await get(env, ctx);
+      return await get(env, ctx, request);
     } catch {
       return null;
     }
@@ -240,7 +241,7 @@ export function requirements(options, caller) {
       return { needs: needsOf(spec, where), scope: scopeOf(more.scope, where) };
     });
     return async (request, params, env, ctx) => {
-      const gate = await getGate(env, ctx);
+      const gate = await getGate(env, ctx, request);
       if (gate === null) return unavailable();
       return judge(gate, identify, request, needs, scope, params ?? {}, null);
     };
@@ -285,7 +286,7 @@ export function requestGuard(options, caller) {
     if (!found) {
       return options.unmatched === "allow" ? { status: 200, subject: null, params: {}, decision: null, route: null } : answer(403, { error: "forbidden", message: "no route allows this request" });
     }
-    const gate = await getGate(env, ctx);
+    const gate = await getGate(env, ctx, request);
     if (gate === null) return unavailable();
     return judge(gate, identify, request, found.r.needs, found.r.scope, found.params, found.r.route);
   };

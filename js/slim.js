@@ -4,5 +4,6 @@
 //   const gate = new Gate(bytes, options);      // or: await Gate.load(bytes, { ...options, wasm })
 import { entry } from "./init.js";
 
-export const { Gate, init, ready, snapshotSource } = entry(null, () => new URL("./engine_bg.wasm", import.meta.url));
+export const { Gate, init, ready, snapshotSource, tenantSource } = entry(null, () => new URL("./engine_bg.wasm", import.meta.url));
 export { isRolegateError } from "./gate.js";
+export { engineMemoryBytes } from "./init.js";

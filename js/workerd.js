@@ -3,5 +3,6 @@
 import wasm from "./engine_bg.wasm";
 import { entry } from "./init.js";
 
-export const { Gate, init, ready, snapshotSource } = entry(() => wasm);
+export const { Gate, init, ready, snapshotSource, tenantSource } = entry(() => wasm);
 export { isRolegateError } from "./gate.js";
+export { engineMemoryBytes } from "./init.js";

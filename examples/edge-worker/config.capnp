@@ -32,6 +32,8 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/plain.js", esModule = embed "node_modules/rolegate/plain.js"),
     (name = "rolegate/source.js", esModule = embed "node_modules/rolegate/source.js"),
     (name = "rolegate/snapshot-fetch.js", esModule = embed "node_modules/rolegate/snapshot-fetch.js"),
+    (name = "rolegate/snapshot-events.js", esModule = embed "node_modules/rolegate/snapshot-events.js"),
+    (name = "rolegate/tenants.js", esModule = embed "node_modules/rolegate/tenants.js"),
     (name = "rolegate/edge.js", esModule = embed "node_modules/rolegate/edge.js"),
     (name = "rolegate/routes.js", esModule = embed "node_modules/rolegate/routes.js"),
   ],
