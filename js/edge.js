@@ -31,3 +31,4 @@ export function guard(handler, options) {
     return handler(request, env, context);
   };
 }
+export { decisionLogger } from "./decision-log.js";

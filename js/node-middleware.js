@@ -111,3 +111,4 @@ export function middleware(options) {
     }, next);
   };
 }
+export { decisionLogger } from "./decision-log.js";

@@ -1,5 +1,6 @@
 // Types of rolegate/node (the middleware; the package's Node entry is "rolegate").
 import type { Allowed, GuardOptions } from "./edge.js";
+export { decisionLogger, type DecisionBatch, type DecisionLogger, type DecisionRecord } from "./edge.js";
 
 export type Denied = { status: 400 | 401 | 403 | 503; body: { error: string; message?: string; missing?: string[]; scope?: string | null; code?: "EXPIRED" } };
 
@@ -10,7 +11,7 @@ export type Requirement = string | { permission: string } | { all: string[] } | 
 export type RequirementOptions = { scope?: string | { param: string } | { header: string } | { fixed: string } };
 
 /** The gate and how to find the caller, for per-route guards. */
-export type CallerOptions = Pick<GuardOptions, "gate" | "apiKey" | "header"> & {
+export type CallerOptions = Pick<GuardOptions, "gate" | "apiKey" | "header" | "onDecision"> & {
   identify?: (request: any) => string | null | undefined | Promise<string | null | undefined>;
 };
 

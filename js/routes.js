@@ -145,26 +145,43 @@ function route(routes, method, segments, matching) {
  * to `{status: 200, subject, params, decision, route}` or `{status, body}`; bodies name
  * what is missing, nothing internal.
  */
-async function judge(gate, identify, request, needs, scope, params, route) {
+async function judge(gate, identify, request, needs, scope, params, route, seen = {}) {
+  const list = needs.all ?? needs.any;
+  seen.permission = list[0];
   if (gate.expired) {
+    seen.reason = "snapshot_expired";
     return answer(503, { error: "unavailable", code: "EXPIRED", message: "the role snapshot has expired and is being refreshed; try again shortly" });
   }
   const subject = await identify(request, gate);
   const status = typeof subject === "string" ? gate.subjectStatus(subject) : "unknown";
-  if (status === "unknown") return answer(401, { error: "unauthenticated", message: "missing or unknown credentials" });
-  if (status !== "active") return answer(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
+  seen.subject = typeof subject === "string" ? subject : null;
+  if (status === "unknown") {
+    seen.reason = "unknown_subject";
+    return answer(401, { error: "unauthenticated", message: "missing or unknown credentials" });
+  }
+  if (status !== "active") {
+    seen.reason = "inactive_subject";
+    return answer(401, { error: "unauthenticated", message: "the credentials are revoked or deactivated" });
+  }
 
   const at = scope === null ? undefined : scope.fixed ?? (scope.param !== undefined ? params?.[scope.param] : request.header(scope.header) ?? undefined);
-  if (scope !== null && (typeof at !== "string" || at === "")) return badRequest("the request names no scope");
-  const { all, any } = needs;
-  const list = all ?? any;
+  if (scope !== null && (typeof at !== "string" || at === "")) {
+    seen.reason = "no_scope";
+    return badRequest("the request names no scope");
+  }
+  seen.scope = at ?? null;
+  const { all } = needs;
   const held = list.filter((p) => gate.can(subject, p, at));
   const allowed = all ? held.length === list.length : held.length > 0;
   if (!allowed) {
     const missing = list.filter((p) => !held.includes(p));
+    seen.permission = missing[0];
+    seen.reason = () => gate.explain(subject, missing[0], at).reason;
     const needed = all ? missing.join(" and ") : `one of ${missing.join(", ")}`;
     return answer(403, { error: "forbidden", message: `this needs ${missing.length === 1 ? missing[0] : needed}${at === undefined ? "" : ` on ${at}`}`, missing, scope: at ?? null });
   }
+  seen.permission = held[0];
+  seen.reason = () => gate.explain(subject, held[0], at).reason;
   // The decision (which role and grant allowed it) is worked out only when read.
   let decision;
   return {
@@ -220,7 +237,44 @@ function gateGetter(gate) {
 
 const unavailable = () => answer(503, { error: "unavailable", message: "no role snapshot is loaded" });
 
-const CALLER_OPTIONS = ["gate", "apiKey", "header", "identify"];
+const CALLER_OPTIONS = ["gate", "apiKey", "header", "identify", "onDecision"];
+
+/**
+ * `judge`, reporting each decision to `onDecision(record, ctx)` when given: `{time,
+ * tenant, revision, keyId, subject, permission, scope, allowed, reason, route, status}`.
+ * The hook never breaks a request: what it throws is logged once and ignored.
+ */
+function judging(onDecision) {
+  if (onDecision === undefined) return (gate, identify, request, needs, scope, params, route) => judge(gate, identify, request, needs, scope, params, route);
+  if (typeof onDecision !== "function") throw typeError("`onDecision` must be a function (record, ctx) => void");
+  let warned = false;
+  return async (gate, identify, request, needs, scope, params, route, ctx) => {
+    const seen = {};
+    const outcome = await judge(gate, identify, request, needs, scope, params, route, seen);
+    try {
+      onDecision(
+        {
+          time: Date.now(),
+          tenant: gate.tenant,
+          revision: gate.revision,
+          keyId: gate.keyId,
+          subject: seen.subject ?? null,
+          permission: seen.permission ?? null,
+          scope: seen.scope ?? null,
+          allowed: outcome.status === 200,
+          reason: typeof seen.reason === "function" ? seen.reason() : (seen.reason ?? null),
+          route: route?.path ?? route ?? null,
+          status: outcome.status,
+        },
+        ctx,
+      );
+    } catch (error) {
+      if (!warned) console.error("rolegate: onDecision threw (ignored):", error);
+      warned = true;
+    }
+    return outcome;
+  };
+}
 
 /**
  * Per-route enforcement inside a framework's router: `options` name the gate and how to
@@ -233,6 +287,7 @@ export function requirements(options, caller) {
   options = readOptions(options, CALLER_OPTIONS, `${caller}'s options (\`gate\`, \`header\`, ...)`);
   const getGate = gateGetter(options.gate);
   const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
+  const decide = judging(options.onDecision);
   return (spec, more = {}) => {
     const where = `require(${typeof spec === "string" ? JSON.stringify(spec) : "..."})`;
     const { needs, scope } = readSafely(where, () => {
@@ -243,7 +298,7 @@ export function requirements(options, caller) {
     return async (request, params, env, ctx) => {
       const gate = await getGate(env, ctx, request);
       if (gate === null) return unavailable();
-      return judge(gate, identify, request, needs, scope, params ?? {}, null);
+      return decide(gate, identify, request, needs, scope, params ?? {}, null, ctx);
     };
   };
 }
@@ -277,6 +332,7 @@ export function requestGuard(options, caller) {
   const routes = compileRoutes(options.routes, options.caseSensitive === true);
   const getGate = gateGetter(options.gate);
   const identify = identifier({ apiKey: options.apiKey, header: options.header, callback: options.identify });
+  const decide = judging(options.onDecision);
   return async (request, env, ctx) => {
     // An origin that honours a method override would run another route than the one judged.
     if (OVERRIDES.some((name) => request.header(name) !== null)) return badRequest("method-override headers are not accepted");
@@ -288,6 +344,6 @@ export function requestGuard(options, caller) {
     }
     const gate = await getGate(env, ctx, request);
     if (gate === null) return unavailable();
-    return judge(gate, identify, request, found.r.needs, found.r.scope, found.params, found.r.route);
+    return decide(gate, identify, request, found.r.needs, found.r.scope, found.params, found.r.route, ctx);
   };
 }

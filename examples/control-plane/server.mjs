@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import { Gate } from "rolegate";
 import { keygen, publicKey } from "rolegate/compiler";
-import { forExpress } from "rolegate/node";
+import { decisionLogger, forExpress } from "rolegate/node";
 import { open } from "./db.mjs";
 import { publisher } from "./publish.mjs";
 import { AdminError, change, keys, members, ops, policyOf, roles, seed } from "./store.mjs";
@@ -53,7 +53,19 @@ function publish(revision) {
 // left by an earlier run with another key).
 publish((await change(db, signing, tenant, async () => null)).published);
 
-const rolegate = forExpress({ gate: () => gate, header: "x-user" });
+// Every decision the guard makes goes to the decision log (kept here in memory, the
+// latest 1,000; a real deployment posts batches to its log store with `url`).
+const decisions = [];
+let evicted = 0;
+const log = decisionLogger({
+  send: (batch) => {
+    decisions.push(...batch.decisions);
+    evicted += batch.dropped + Math.max(0, decisions.length - 1000);
+    decisions.splice(0, Math.max(0, decisions.length - 1000));
+  },
+  batchSize: 1,
+});
+const rolegate = forExpress({ gate: () => gate, header: "x-user", onDecision: log });
 const guard = (permission, scope) => rolegate.require(permission, scope ? { scope } : undefined);
 const app = express();
 app.disable("x-powered-by");
@@ -117,6 +129,7 @@ app.get("/snapshots/user/:id", (req, res) => {
 app.get("/snapshots/tenant", guard("organization.view"), (req, res) => published.serve(req, res, tenant, "tenant.snapshot"));
 app.get("/events", (req, res) => published.stream(req, res, tenant));
 app.get("/api/policy", guard("roles.view"), reading(() => db.tx((q) => policyOf(q, tenant))));
+app.get("/api/logs", guard("logs.read"), (req, res) => res.json({ decisions: decisions.slice(-200), dropped: evicted }));
 
 // The admin console (console/), with the rolegate package it imports.
 app.use("/rolegate", express.static(dirname(createRequire(import.meta.url).resolve("rolegate/package.json"))));

@@ -25,7 +25,10 @@ export async function seed(db, doc, { name = doc.scopes?.[0]?.name ?? doc.tenant
   return db.tx(async (q) => {
     if (await q.get("SELECT id FROM tenants WHERE id = ?", [doc.tenant])) return false;
     await q.run("INSERT INTO tenants (id, name, revision) VALUES (?, ?, 0)", [doc.tenant, name]);
-    for (const [i, p] of doc.permissions.entries()) await q.run("INSERT INTO permissions (tenant, name, grp, description, position) VALUES (?, ?, ?, ?, ?)", [doc.tenant, p.name, p.group ?? null, p.description ?? null, i]);
+    // The decision log is the owner's to read (seed 003): `logs.read`, which no `*.view`
+    // wildcard reaches.
+    const permissions = doc.permissions.some((p) => p.name === "logs.read") ? doc.permissions : [...doc.permissions, { name: "logs.read", group: "Logs", description: "Read the decision log" }];
+    for (const [i, p] of permissions.entries()) await q.run("INSERT INTO permissions (tenant, name, grp, description, position) VALUES (?, ?, ?, ?, ?)", [doc.tenant, p.name, p.group ?? null, p.description ?? null, i]);
     for (const [i, s] of doc.scopes.entries()) await q.run("INSERT INTO scopes (tenant, id, parent, kind, name, position) VALUES (?, ?, ?, ?, ?, ?)", [doc.tenant, s.id, s.parent ?? null, s.kind ?? null, s.name ?? null, i]);
     for (const [i, r] of doc.roles.entries()) {
       // The seeds' rules that the policy itself states: exactly one owner (002), at least

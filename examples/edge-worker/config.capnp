@@ -36,6 +36,7 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/tenants.js", esModule = embed "node_modules/rolegate/tenants.js"),
     (name = "rolegate/edge.js", esModule = embed "node_modules/rolegate/edge.js"),
     (name = "rolegate/routes.js", esModule = embed "node_modules/rolegate/routes.js"),
+    (name = "rolegate/decision-log.js", esModule = embed "node_modules/rolegate/decision-log.js"),
   ],
   bindings = [
     (name = "ORIGIN", service = "origin"),

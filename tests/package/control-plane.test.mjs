@@ -188,6 +188,15 @@ for (const [name, backend] of backends) {
       assert.deepEqual(errors, []);
     });
 
+    test("the decision log records the guard's decisions; only the owner reads it", async () => {
+      await api.call("carol", "POST", "/api/roles", { name: "x", permissions: ["folders.view"] });
+      const logs = await api.call("alice", "GET", "/api/logs");
+      assert.equal(logs.status, 200);
+      const denial = logs.body.decisions.findLast((d) => d.subject === "carol" && d.permission === "roles.create");
+      assert.deepEqual([denial.allowed, denial.reason, denial.tenant, denial.status], [false, "no_grant", "acme", 403]);
+      for (const user of ["bob", "carol", "frank"]) assert.equal((await api.call(user, "GET", "/api/logs")).status, 403, user);
+    });
+
     test("snapshots carry an ETag per revision; a slice goes to its own user", async () => {
       const first = await api.call("carol", "GET", "/snapshots/user/carol");
       assert.match(first.etag, /^"r\d+"$/);
