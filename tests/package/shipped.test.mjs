@@ -11,6 +11,8 @@ import { project, tools } from "./harness.mjs";
 const dir = project("shipped");
 
 const USAGE_ESM = `
+import { engineMemoryBytes, tenantSource } from "rolegate";
+import { decisionLogger, type DecisionRecord } from "rolegate/node";
 import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOptions, type Reason, snapshotSource, type SnapshotSource } from "rolegate";
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 import { guard } from "rolegate/edge";
@@ -93,6 +95,13 @@ if (compiled.ok) {
   void [first.code, first.line, first.suggestion];
 }
 void publicKey({ env: "K" });
+const tenants = tenantSource({ tenant: { header: "x-tenant" }, load: async (t: string) => new Uint8Array(t.length), keys: (t: string) => ({ [t]: "x" }), memoryCap: 1 << 26 });
+const log = decisionLogger({ send: async (batch) => void batch.dropped, sampleAllows: 0.1 });
+void guard(async () => new Response(""), { gate: tenants, routes: [], onDecision: log });
+void forExpress({ gate, onDecision: (r: DecisionRecord) => void r.reason });
+void [tenants.stats().memoryBytes, engineMemoryBytes(), gate.scopes, gate.memoryBytes, log.stats().dropped];
+// @ts-expect-error a tenant source needs a memory cap
+tenantSource({ tenant: { header: "x" }, load: async () => null, keys: {} });
 // @ts-expect-error a signer needs its keyId
 void sign("{}", { signer: async (b: Uint8Array) => b });
 // @ts-expect-error a subject is a string
