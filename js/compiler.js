@@ -109,17 +109,20 @@ function keyText(key) {
   throw typeError(`a key must be a key file's JSON text, its parsed object or { env: "NAME" }, got ${describe(key)}`);
 }
 
+/** Unix seconds of a Date or epoch milliseconds (default now); `what` names it in the TypeError. */
+function epochSeconds(value, what) {
+  if (value === undefined || value === null) return Math.floor(Date.now() / 1000);
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (typeof value === "number" && Number.isFinite(value)) return Math.floor(value / 1000);
+  throw typeError(`${what}, got ${describe(value)}`);
+}
+
 /** Unix seconds of `issuedAt` (a Date, an RFC 3339 string or epoch milliseconds; default now). */
 function issuedSeconds(issuedAt) {
-  if (issuedAt === undefined || issuedAt === null) return Math.floor(Date.now() / 1000);
-  if (issuedAt instanceof Date) return Math.floor(issuedAt.getTime() / 1000);
-  if (typeof issuedAt === "number" && Number.isFinite(issuedAt)) return Math.floor(issuedAt / 1000);
-  if (typeof issuedAt === "string") {
-    const seconds = engine().parseTime(issuedAt);
-    if (Number.isNaN(seconds)) throw rolegateError("USAGE", `\`issuedAt: ${JSON.stringify(issuedAt)}\` is not an RFC 3339 time such as \`2026-12-01T00:00:00Z\``);
-    return seconds;
-  }
-  throw typeError(`issuedAt must be a Date, an RFC 3339 string or epoch milliseconds, got ${describe(issuedAt)}`);
+  if (typeof issuedAt !== "string") return epochSeconds(issuedAt, "issuedAt must be a Date, an RFC 3339 string or epoch milliseconds");
+  const seconds = engine().parseTime(issuedAt);
+  if (Number.isNaN(seconds)) throw rolegateError("USAGE", `\`issuedAt: ${JSON.stringify(issuedAt)}\` is not an RFC 3339 time such as \`2026-12-01T00:00:00Z\``);
+  return seconds;
 }
 
 /** The stamp every signature takes: revision, issue time, expiry (as the CLI's build). */
@@ -202,12 +205,7 @@ export async function slices(policy, options) {
 }
 
 /** Unix seconds of `now` (a Date or epoch milliseconds; default now). */
-function nowSeconds(now) {
-  if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
-  if (now instanceof Date) return Math.floor(now.getTime() / 1000);
-  if (typeof now === "number" && Number.isFinite(now)) return Math.floor(now / 1000);
-  throw typeError(`now must be a Date or epoch milliseconds, got ${describe(now)}`);
-}
+const nowSeconds = (now) => epochSeconds(now, "now must be a Date or epoch milliseconds");
 
 /** What changed from `oldPolicy` to `newPolicy`: access gained and lost per subject and scope, the catalog, roles. */
 export function diff(oldPolicy, newPolicy, options = {}) {

@@ -398,9 +398,8 @@ export function refresher(gate, url, options = {}) {
     unsubscribe = subscribe(
       options.events,
       fetchImpl,
-      (revision) => {
-        if (revision === null || !(revision <= gate.revision)) refresh();
-      },
+      () => gate.revision,
+      refresh,
       (error) => emit("error", { error }),
     );
   }

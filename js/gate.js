@@ -184,8 +184,8 @@ class Core {
     const cells = this.cells;
     const stride = this.stride;
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
-    let at = (this.slotOf(key) << 1) * stride;
-    if (cells[at] !== key) at += stride;
+    const first = (this.slotOf(key) << 1) * stride;
+    const at = cells[first] === key ? first : first + stride;
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
     if (cells[at] === key && cells[at + 1] > NEVER && this.timeless) return this.bit(this.cellWords, (at + 2) * 2, p);
     const now = this.now();
@@ -195,7 +195,6 @@ class Core {
       this.resize(Math.min(256, this.slotLimit));
       return this.check(s, p, sc);
     }
-    const first = (this.slotOf(key) << 1) * stride;
     if (cells[first + stride] >= 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) {
       this.resize(this.size * 2);
       return this.check(s, p, sc);

@@ -181,7 +181,6 @@ async function judge(gate, identify, request, needs, scope, params, route, seen 
     return answer(403, { error: "forbidden", message: `this needs ${missing.length === 1 ? missing[0] : needed}${at === undefined ? "" : ` on ${at}`}`, missing, scope: at ?? null });
   }
   seen.permission = held[0];
-  seen.reason = () => gate.explain(subject, held[0], at).reason;
   // The decision (which role and grant allowed it) is worked out only when read.
   let decision;
   return {
@@ -262,8 +261,9 @@ function judging(onDecision) {
           permission: seen.permission ?? null,
           scope: seen.scope ?? null,
           allowed: outcome.status === 200,
-          reason: typeof seen.reason === "function" ? seen.reason() : (seen.reason ?? null),
-          route: route?.path ?? route ?? null,
+          // An allow's reason is its decision's, worked out once for the handler too.
+          reason: outcome.status === 200 ? outcome.decision.reason : typeof seen.reason === "function" ? seen.reason() : (seen.reason ?? null),
+          route: route?.path ?? null,
           status: outcome.status,
         },
         ctx,

@@ -7,10 +7,14 @@
 // disconnected is caught up.
 
 /**
- * Subscribes to `url`: `onRevision(revision | null)` for each revision event and once per
- * connection (null), `onError(error)` when a connection fails. Returns `stop()`.
+ * Subscribes to `url`: `onNewer()` for each revision event newer than `serving()` (the
+ * revision loaded now) and once per connection, `onError(error)` when a connection
+ * fails. Returns `stop()`.
  */
-export function subscribe(url, fetchImpl, onRevision, onError) {
+export function subscribe(url, fetchImpl, serving, onNewer, onError) {
+  const onRevision = (revision) => {
+    if (revision === null || !(revision <= serving())) onNewer();
+  };
   let stopped = false;
   let retry = 1000;
   let controller = null;

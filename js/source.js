@@ -83,9 +83,8 @@ function snapshotSource(Gate, options) {
       unsubscribe = subscribe(
         events,
         (...args) => fetchImpl(...args),
-        (revision) => {
-          if (gate !== null && (revision === null || !(revision <= gate.revision))) refreshNow(env);
-        },
+        () => gate.revision,
+        () => refreshNow(env),
         onError,
       );
     }

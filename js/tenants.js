@@ -91,10 +91,16 @@ function tenantSource(Gate, engineMemoryBytes, options) {
     onEvict(tenant);
   }
 
+  /** The tenant's bytes from the loader; none is a coded refusal. */
+  async function bytesOf(tenant, env) {
+    const bytes = await o.load(tenant, env);
+    if (bytes === null || bytes === undefined) throw rolegateError("NOT_FOUND", `no snapshot for tenant \`${tenant}\``);
+    return bytes;
+  }
+
   async function load(tenant, env) {
     try {
-      const bytes = await o.load(tenant, env);
-      if (bytes === null || bytes === undefined) throw rolegateError("NOT_FOUND", `no snapshot for tenant \`${tenant}\``);
+      const bytes = await bytesOf(tenant, env);
       const gate = open(tenant, bytes);
       stats.loads++;
       const entry = { gate, size: 0, lastAttempt: Date.now(), refreshing: null };
@@ -115,8 +121,7 @@ function tenantSource(Gate, engineMemoryBytes, options) {
     entry.lastAttempt = Date.now();
     entry.refreshing = (async () => {
       try {
-        const bytes = await o.load(tenant, env);
-        if (bytes === null || bytes === undefined) throw rolegateError("NOT_FOUND", `no snapshot for tenant \`${tenant}\``);
+        const bytes = await bytesOf(tenant, env);
         // A gate evicted meanwhile is not brought back by its refresh. An update verifies
         // the bytes and refuses a lower revision; the gate serving keeps serving if refused.
         if (held.get(tenant) !== entry) return;

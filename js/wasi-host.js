@@ -76,6 +76,11 @@ export function runCommand(module, args, env) {
     return SUCCESS;
   }
   const real = (fd) => fds.get(fd);
+  /** The `i`th (buffer, length) of the iovec array at `iovs`. */
+  const iovec = (iovs, i) => {
+    const v = view();
+    return [v.getUint32(iovs + i * 8, true), v.getUint32(iovs + i * 8 + 4, true)];
+  };
   // Every call answers an errno rather than throwing into the program.
   const guarded = (call) =>
     (...argv) => {
@@ -166,8 +171,7 @@ export function runCommand(module, args, env) {
       if (!fds.has(fd)) return BADF;
       let total = 0;
       for (let i = 0; i < count; i++) {
-        const v = view();
-        const [buf, len] = [v.getUint32(iovs + i * 8, true), v.getUint32(iovs + i * 8 + 4, true)];
+        const [buf, len] = iovec(iovs, i);
         const n = retrying(() => readSync(real(fd), bytes(buf, len), 0, len, null));
         total += n;
         if (n < len) break;
@@ -179,8 +183,7 @@ export function runCommand(module, args, env) {
       if (!fds.has(fd)) return BADF;
       let total = 0;
       for (let i = 0; i < count; i++) {
-        const v = view();
-        const [buf, len] = [v.getUint32(iovs + i * 8, true), v.getUint32(iovs + i * 8 + 4, true)];
+        const [buf, len] = iovec(iovs, i);
         for (let done = 0; done < len; ) done += retrying(() => writeSync(real(fd), bytes(buf + done, len - done)));
         total += len;
       }

@@ -66,6 +66,8 @@ const log = decisionLogger({
   batchSize: 1,
 });
 const rolegate = forExpress({ gate: () => gate, header: "x-user", onDecision: log });
+// What any member can do: see who they are and fetch their own slice.
+const MEMBER = { any: ["organization.view", "roles.view", "folders.view", "renders.retrieve"] };
 const guard = (permission, scope) => rolegate.require(permission, scope ? { scope } : undefined);
 const app = express();
 app.disable("x-powered-by");
@@ -92,7 +94,7 @@ const reading = (run) => async (req, res, next) => {
 };
 
 app.get("/keys.json", (req, res) => res.json({ [keyId]: keyBase64 }));
-app.get("/api/me", guard({ any: ["organization.view", "roles.view", "folders.view", "renders.retrieve"] }), (req, res) => res.json({ subject: req.rolegate.subject, revision: gate.revision, tenant }));
+app.get("/api/me", guard(MEMBER), (req, res) => res.json({ subject: req.rolegate.subject, revision: gate.revision, tenant }));
 
 app.get("/api/roles", guard("roles.view"), reading(() => roles(db, tenant)));
 app.get("/api/scopes/:scope/roles", guard("roles.view", "scope"), reading(() => roles(db, tenant)));
@@ -119,7 +121,7 @@ app.get("/api/billing", guard("billing.portal"), reading(() => db.tx(async (q) =
 
 // Snapshots: each user fetches their own slice (and revalidates with its ETag); the
 // whole tenant's goes to those who may see every member.
-app.get("/snapshots/me", guard({ any: ["organization.view", "roles.view", "folders.view", "renders.retrieve"] }), (req, res) => published.serve(req, res, tenant, join("users", `${encodeURIComponent(req.rolegate.subject)}.snapshot`)));
+app.get("/snapshots/me", guard(MEMBER), (req, res) => published.serve(req, res, tenant, join("users", `${encodeURIComponent(req.rolegate.subject)}.snapshot`)));
 app.get("/snapshots/user/:id", (req, res) => {
   // For pages that name their user (the console's user switcher): the slice of `:id`, to
   // `:id` only.

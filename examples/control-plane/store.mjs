@@ -17,6 +17,9 @@ const refuse = (status, code, message, extra) => {
   throw new AdminError(status, code, message, extra);
 };
 
+/** The owner role moves only by an ownership transfer. */
+const oneOwner = () => refuse(409, "ONE_OWNER", "there is exactly one owner: hand the role over with an ownership transfer");
+
 const json = (text, fallback) => (text === null || text === undefined ? fallback : JSON.parse(text));
 const int = (v) => (v === null || v === undefined ? undefined : Number(v));
 
@@ -159,14 +162,14 @@ export const ops = {
     await scope(q, tenant, scopeId);
     const s = await subject(q, tenant, String(id ?? ""));
     await role(q, tenant, String(name ?? ""));
-    if (name === "owner") refuse(409, "ONE_OWNER", "there is exactly one owner: hand the role over with an ownership transfer");
+    if (name === "owner") oneOwner();
     if (!s.active) refuse(409, "INACTIVE", `\`${id}\` is deactivated`);
     if (await q.get("SELECT role FROM grants WHERE tenant = ? AND subject = ? AND role = ? AND scope = ?", [tenant, id, name, scopeId])) refuse(409, "ALREADY_GRANTED", `\`${id}\` already holds \`${name}\` on \`${scopeId}\``);
     await q.run("INSERT INTO grants (tenant, subject, role, scope) VALUES (?, ?, ?, ?)", [tenant, id, name, scopeId]);
     return { subject: id, role: name, scope: scopeId };
   },
   async revoke(q, tenant, scopeId, id, name) {
-    if (name === "owner") refuse(409, "ONE_OWNER", "there is exactly one owner: hand the role over with an ownership transfer");
+    if (name === "owner") oneOwner();
     const gone = await q.run("DELETE FROM grants WHERE tenant = ? AND subject = ? AND role = ? AND scope = ?", [tenant, id, name, scopeId]);
     if (gone === 0) refuse(404, "NO_SUCH_GRANT", `\`${id}\` holds no \`${name}\` on \`${scopeId}\``);
     return { subject: id, role: name, scope: scopeId };
