@@ -6,12 +6,17 @@
 //!
 //! `tests/golden.rs` rebuilds them in memory and fails on any drift, so a change to the
 //! snapshot format shows up as a changed fixture in review.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
 use rolegate::time::parse_rfc3339;
-use rolegate::{BuildOptions, SigningKey, compile_json, seal};
+use rolegate::{BuildOptions, SigningKey, compile_json, seal, seal_delta};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -36,7 +41,29 @@ pub fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     };
     let payload = compile_json(&policy, &options).unwrap();
     let key = test_key();
+    // Revision 8: carol also gets `agent` on the root, as a delta from revision 7.
+    let mut doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    let carol = doc["subjects"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["id"] == "carol")
+        .unwrap();
+    carol["grants"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"role": "agent", "scope": "acme"}));
+    let next = compile_json(
+        &doc.to_string(),
+        &BuildOptions {
+            revision: 8,
+            ..options
+        },
+    )
+    .unwrap();
+    let old = payload.to_bytes();
     vec![
+        ("acme-8.delta", seal_delta(&old, &payload, &next, &key)),
         ("acme.snapshot", seal(&payload, &key)),
         (
             "acme-bob.snapshot",

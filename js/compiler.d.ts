@@ -114,6 +114,11 @@ export declare function compile(policy: PolicyInput): CompileResult;
 export declare function sign(policy: PolicyOrCompiled, options: SignOptions): Promise<Uint8Array>;
 /** `sign` with a `key`, synchronously. */
 export declare function signSync(policy: PolicyOrCompiled, options: StampOptions & { key: SigningKeyInput; subject?: string }): Uint8Array;
+/**
+ * A signed delta from `oldSnapshot` to `policy` (same tenant and slice, a higher revision),
+ * for `gate.applyDelta`: what it builds equals `signSync(policy, options)`'s payload.
+ */
+export declare function delta(oldSnapshot: Uint8Array | ArrayBuffer, policy: PolicyOrCompiled, options: StampOptions & { key: SigningKeyInput; subject?: string }): Uint8Array;
 /** Every subject's slice (or those in `subjects`) from one compile. */
 export declare function slices(policy: PolicyOrCompiled, options: SliceOptions): Promise<Map<string, Uint8Array>>;
 export declare function diff(oldPolicy: PolicyOrCompiled, newPolicy: PolicyOrCompiled, options?: { now?: Date | number }): Diff;

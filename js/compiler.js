@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { randomFillSync } from "node:crypto";
 import * as wasm from "./compiler_wasm.js";
 import { describe, readOptions, rolegateError, typeError } from "./errors.js";
+import { plainBytes } from "./plain.js";
 
 let ready = false;
 function engine() {
@@ -180,6 +181,23 @@ export function signSync(policy, options) {
   const o = readOptions(options, SIGN_OPTIONS, "sign options");
   if (o.signer !== undefined) throw typeError("signSync takes a `key`; an outside signer is async: use sign()");
   return withCompiled(policy, (inner) => signWith(inner, o));
+}
+
+/**
+ * A signed delta from the snapshot bytes `oldSnapshot` to `policy` (compiled or not),
+ * stamped and signed as `signSync` does (`key`, `revision`, `issuedAt`, `ttl`, `subject`:
+ * the same tenant and slice as the old snapshot, a higher revision). A gate holding the
+ * old snapshot applies it with `gate.applyDelta` and then holds exactly what the full
+ * snapshot `signSync(policy, options)` gives. `rolegate build --delta-from` in JS.
+ */
+export function delta(oldSnapshot, policy, options) {
+  const o = readOptions(options, SIGN_OPTIONS, "delta options");
+  if (o.key === undefined || o.signer !== undefined) throw typeError("delta takes a `key` (the signing key of the snapshots)");
+  const old = plainBytes(oldSnapshot, "the old snapshot");
+  return withCompiled(policy, (inner) => {
+    const [revision, issued, expires, subject] = stamp(o);
+    return inner.sealDelta(keyText(o.key), old, revision, issued, expires, subject);
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 // Types of rolegate/dom.
-import type { Gate } from "./index.js";
+import type { Gate, SnapshotBytes } from "./index.js";
 
 export type GateMode = "hide" | "disable" | "remove";
 
@@ -47,6 +47,8 @@ export interface RefresherOptions {
   fetch?: typeof fetch;
   /** A Server-Sent Events URL whose `revision` events push new revisions (fetched at once; polling stays the fallback). */
   events?: string | URL;
+  /** A signed delta from `revision` (`rolegate build --delta-from`), or null when none is published: tried before each full fetch; a refused one falls back to it. */
+  delta?: (revision: number) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined>;
 }
 
 export interface RefreshErrorEvent extends Event {

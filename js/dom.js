@@ -15,6 +15,7 @@
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
 import { subscribe } from "./snapshot-events.js";
+import { deltaOption, refreshFromDelta } from "./deltas.js";
 
 /** Throws a TypeError unless `gate` has `method` (reading it may not throw either). */
 function checkGate(gate, method, caller) {
@@ -344,7 +345,8 @@ export function gateStore(gate) {
 export function refresher(gate, url, options = {}) {
   checkGate(gate, "update", "refresher");
   if (typeof url !== "string" && !(url instanceof URL)) throw typeError("url must be a string or a URL");
-  options = readOptions(options, ["interval", "fetch", "events"], "refresher's options");
+  options = readOptions(options, ["interval", "fetch", "events", "delta"], "refresher's options");
+  const delta = deltaOption(options.delta);
   const interval = options.interval ?? 60000;
   if (typeof interval !== "number" || !(interval > 0)) throw typeError("option `interval` must be a positive number of ms");
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -362,6 +364,10 @@ export function refresher(gate, url, options = {}) {
 
   const once = async () => {
     try {
+      if (await refreshFromDelta(gate, delta, (error) => emit("error", { error }))) {
+        emit("updated");
+        return true;
+      }
       const fetched = await next();
       if (fetched === null) return false;
       gate.update(fetched.bytes);

@@ -447,8 +447,23 @@ export class Gate extends EventTarget {
    */
   update(bytes) {
     const raw = plainBytes(bytes);
-    this.#core.wasm.update(raw, this.#core.now());
+    this.#core.wasm.update(raw, this.#core.now(), false);
     this.#core.bytes = raw.byteLength;
+    this.#core.index();
+    this.dispatchEvent(new Event("updated"));
+  }
+
+  /**
+   * Applies a signed delta (`rolegate build --delta-from OLD`) on top of the snapshot
+   * serving: its signature is verified before anything in it is read, it must be built
+   * on exactly this gate's revision and bytes (`DELTA_BASE` otherwise: fetch the full
+   * snapshot), and what it builds must hash to the SHA-512 it carries (`DELTA_MISMATCH`)
+   * and pass every check a full snapshot does. The gate then holds exactly what loading
+   * the full new snapshot gives. A refused delta throws and the current one keeps serving.
+   */
+  applyDelta(bytes) {
+    const raw = plainBytes(bytes, "delta bytes");
+    this.#core.wasm.update(raw, this.#core.now(), true);
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
   }

@@ -41,6 +41,8 @@ export type ErrorCode =
   | "EXPIRED"
   | "NOT_YET_VALID"
   | "ROLLBACK"
+  | "DELTA_BASE"
+  | "DELTA_MISMATCH"
   | "BAD_KEY"
   | "LIMIT_EXCEEDED"
   | "NOT_READY"
@@ -121,6 +123,12 @@ export declare class Gate {
   bind(subject: string, scope?: string | null): Binding;
   /** Atomically swaps in a newer snapshot; a refused one throws and the old one keeps serving. */
   update(bytes: Uint8Array | ArrayBuffer): void;
+  /**
+   * Applies a signed delta (`rolegate build --delta-from OLD`) built on exactly the snapshot
+   * serving; refused with `DELTA_BASE` (fetch the full snapshot), `DELTA_MISMATCH`,
+   * `BAD_SIGNATURE`, ... while the old one keeps serving.
+   */
+  applyDelta(bytes: Uint8Array | ArrayBuffer): void;
   /** Whether a subject is in the snapshot and active (a revoked key is "inactive"). */
   subjectStatus(subject: string): "active" | "inactive" | "unknown";
   subjectForToken(token: string): string | null;
@@ -150,7 +158,7 @@ export declare function init(wasm?: WasmSource | PromiseLike<WasmSource>): Promi
 /** `await ready` initialises the engine from the entry's own .wasm. */
 export declare const ready: PromiseLike<void>;
 
-type SnapshotBytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+export type SnapshotBytes = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** Where a snapshot source reads from: exactly one of these. */
 export type SnapshotOrigin =
@@ -167,6 +175,8 @@ export type SnapshotSourceOptions = GateOptions &
     onUpdate?: (gate: Gate) => void;
     /** A Server-Sent Events URL whose `revision` events push new revisions (needs `get` or `url`). */
     events?: string | URL;
+    /** A signed delta from `revision` (`rolegate build --delta-from`), or null when none is published: tried before each full fetch; a refused one falls back to it. */
+    delta?: (revision: number, env?: any) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined>;
   };
 
 export interface SnapshotSource {
@@ -196,6 +206,8 @@ export type TenantSourceOptions = Omit<GateOptions, "keys" | "tenant"> & {
   tenant: { header: string } | { host: string } | { path: number } | ((request: GuardRequest) => string | null);
   /** The tenant's snapshot bytes (KV, R2, a URL, a file); null when there is none. */
   load: (tenant: string, env?: any) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined>;
+  /** A signed delta of the tenant from `revision`, or null when none is published: tried before each background refresh's full load; a refused one falls back to it. */
+  delta?: (tenant: string, revision: number, env?: any) => SnapshotBytes | null | undefined | Promise<SnapshotBytes | null | undefined>;
   /** The trusted keys, or per tenant (keys rotate per tenant). */
   keys: GateOptions["keys"] | ((tenant: string) => GateOptions["keys"]);
   /** Bytes the held gates may count (`gate.memoryBytes`); the least recently used are closed to stay under. */

@@ -1,6 +1,6 @@
 // Arguments copied into plain data in JS before they reach the engine: snapshot and key
 // bytes as plain Uint8Arrays, the Gate's options as a plain object.
-import { describe, readOptions, readSafely, typeError } from "./errors.js";
+import { describe, readOptions, readSafely, rolegateError, typeError } from "./errors.js";
 
 /**
  * The bytes of a Uint8Array, any other ArrayBuffer view or an ArrayBuffer (shared or not,
@@ -23,6 +23,43 @@ export function plainBytes(value, what = "snapshot bytes") {
 /** The options a Gate reads (`keys` aside). */
 const GATE_OPTIONS = ["clock", "tenant", "subject", "minRevision", "maxBytes", "clockSkew", "expiryGrace"];
 
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/**
+ * Standard or URL-safe base64, padding optional, leftover bits zero (so each key has one
+ * encoding); `undefined` for anything else. The engine's own decoder, in JS: key text is
+ * decoded here and only bytes reach the .wasm.
+ */
+export function base64Bytes(text) {
+  const s = text.trim();
+  const body = s.replace(/=+$/, "");
+  if (s.length - body.length > 2 || body.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (const c of body) {
+    const v = c === "-" ? 62 : c === "_" ? 63 : B64.indexOf(c);
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = acc >> bits;
+      acc &= (1 << bits) - 1;
+    }
+  }
+  return acc === 0 ? out : undefined;
+}
+
+/** Base64 key text as bytes (`BAD_KEY` if it is not base64); anything else as it is. */
+function keyBytes(pair) {
+  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") return pair;
+  const bytes = base64Bytes(pair[1]);
+  if (bytes === undefined) throw rolegateError("BAD_KEY", `public key \`${pair[0]}\` is not base64`);
+  return [pair[0], bytes];
+}
+
 /** Trusted keys as `[id, key]` pairs (when they have that shape), key bytes made plain. */
 function plainKeys(keys) {
   let pairs = keys;
@@ -37,5 +74,6 @@ function plainKeys(keys) {
 export function plainOptions(options) {
   const copy = readOptions(options, ["keys", ...GATE_OPTIONS], "options (with at least `keys`)");
   copy.keys = readSafely("option `keys`", () => plainKeys(copy.keys));
+  if (Array.isArray(copy.keys)) copy.keys = copy.keys.map(keyBytes);
   return copy;
 }

@@ -5,6 +5,7 @@ import { plainBytes, plainOptions } from "./plain.js";
 import { readOptions, typeError } from "./errors.js";
 import { etagFetcher } from "./snapshot-fetch.js";
 import { subscribe } from "./snapshot-events.js";
+import { deltaOption, refreshFromDelta } from "./deltas.js";
 
 function sameBytes(a, b) {
   return a !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -50,11 +51,14 @@ export function sourceFor(Gate) {
  *
  * Options: one of `snapshot` (bytes), `get(env)` (resolving to bytes, e.g. from KV) or
  * `url` (fetched with If-None-Match); `refresh` (ms, default 60000), `fetch`,
- * `onError(error)`, `onUpdate(gate)`, and the Gate options (`keys`, `tenant`, ...).
+ * `onError(error)`, `onUpdate(gate)`, `delta(revision, env)` (resolving to a signed delta
+ * from that revision, or null when none is published: tried before each full fetch, and
+ * a refused one falls back to it), and the Gate options (`keys`, `tenant`, ...).
  */
 function snapshotSource(Gate, options) {
-  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "events"];
-  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, events } = readOptions(options, names, "snapshotSource's options");
+  const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "events", "delta"];
+  const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, events, delta } = readOptions(options, names, "snapshotSource's options");
+  deltaOption(delta);
   const gateOptions = plainOptions(options);
   if (typeof refresh !== "number" || !(refresh >= 0)) throw typeError("option `refresh` must be a number of ms");
   if (typeof onError !== "function" || typeof onUpdate !== "function") throw typeError("`onError` and `onUpdate` must be functions");
@@ -94,6 +98,10 @@ function snapshotSource(Gate, options) {
     lastAttempt = Date.now();
     refreshing ??= (async () => {
       try {
+        if (await refreshFromDelta(gate, delta && ((revision) => delta(revision, env)), onError)) {
+          onUpdate(gate);
+          return true;
+        }
         const got = await pull(env);
         if (got === null) return false;
         gate.update(got.bytes);

@@ -14,6 +14,7 @@
 // slack. Size the cap with that in mind (docs/tenants.md has measured figures).
 import { plainOptions } from "./plain.js";
 import { readOptions, rolegateError, typeError } from "./errors.js";
+import { deltaOption, refreshFromDelta } from "./deltas.js";
 
 /** `(request) => tenant id | null` from the `tenant` option. */
 function resolver(tenant) {
@@ -47,8 +48,9 @@ export function tenantSourceFor(Gate, engineMemoryBytes) {
 }
 
 function tenantSource(Gate, engineMemoryBytes, options) {
-  const names = ["tenant", "load", "keys", "memoryCap", "refresh", "retryAfter", "maxTenants", "onError", "onEvict", "onLoad"];
+  const names = ["tenant", "load", "delta", "keys", "memoryCap", "refresh", "retryAfter", "maxTenants", "onError", "onEvict", "onLoad"];
   const o = readOptions(options, names, "tenantSource's options");
+  deltaOption(o.delta);
   const tenantOf = resolver(o.tenant);
   if (typeof o.load !== "function") throw typeError("option `load` must be a function (tenant, env) => snapshot bytes");
   if (!(typeof o.memoryCap === "number" && o.memoryCap > 0)) throw typeError("option `memoryCap` must be a positive number of bytes");
@@ -120,7 +122,15 @@ function tenantSource(Gate, engineMemoryBytes, options) {
   function refreshLater(tenant, entry, env, ctx) {
     entry.lastAttempt = Date.now();
     entry.refreshing = (async () => {
+      const report = (error) => onError(Object.assign(error, { tenant }));
       try {
+        // A delta from the revision held, when your `delta(tenant, revision, env)` has one;
+        // none, or a refused one, falls back to the full snapshot.
+        const delta = o.delta && ((revision) => o.delta(tenant, revision, env));
+        if (await refreshFromDelta(entry.gate, delta, report, () => held.get(tenant) === entry)) {
+          account(tenant, entry);
+          return;
+        }
         const bytes = await bytesOf(tenant, env);
         // A gate evicted meanwhile is not brought back by its refresh. An update verifies
         // the bytes and refuses a lower revision; the gate serving keeps serving if refused.
@@ -128,7 +138,7 @@ function tenantSource(Gate, engineMemoryBytes, options) {
         entry.gate.update(bytes);
         account(tenant, entry);
       } catch (error) {
-        onError(Object.assign(error, { tenant }));
+        report(error);
       } finally {
         entry.refreshing = null;
       }

@@ -37,7 +37,8 @@ run("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", "engine"
 const wasm = join(pkg, "engine_bg.wasm");
 const wasmOpt = join(tools, "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run scripts/setup.sh");
-run(wasmOpt, ["-Oz", "--converge", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", wasm, "-o", wasm]);
+// The producers and target-features sections are metadata no host reads: stripped.
+run(wasmOpt, ["-Oz", "--converge", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--strip-producers", "--strip-target-features", wasm, "-o", wasm]);
 
 // 3a. rolegate/compiler: the compiler's own .wasm (the engine's budget is untouched; only
 // those who import rolegate/compiler load it). Its own target dir keeps both builds cached.

@@ -18,9 +18,10 @@ seed() { # target, files...
 seed snapshot tests/fixtures/*.snapshot fuzz/regressions/snapshot/*
 seed policy examples/policies/*.json tests/conformance/*.policy.json tests/conformance/generated/*.policy.json fuzz/regressions/policy/*
 seed roundtrip fuzz/regressions/roundtrip/*
+seed delta tests/fixtures/*.delta fuzz/regressions/delta/*
 
 cd fuzz
-for target in snapshot policy roundtrip; do
+for target in snapshot policy roundtrip delta; do
   printf '\n== fuzz %s for %ss\n' "$target" "$seconds"
   cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -print_final_stats=1 2>&1 |
     grep -E "^Done|stat::number_of_executed_units|stat::average_exec_per_sec|(DONE|INITED) +cov:|ERROR|panicked|SUMMARY|Test unit written" || true

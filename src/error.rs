@@ -34,49 +34,75 @@ pub enum ErrorKind {
     BadKey,
     /// A count or length is over a documented limit.
     LimitExceeded,
+    /// A delta is built on another snapshot than the one loaded (tenant, slice, revision
+    /// or bytes differ): fetch the full snapshot instead.
+    DeltaBase,
+    /// Applying a delta did not give the payload it promises (its SHA-512 or length).
+    DeltaMismatch,
 
     // Policy documents.
     /// The policy is not valid JSON or does not have the document's shape.
+    #[cfg(feature = "compiler")]
     PolicySyntax,
     /// The policy's `format` is not `rolegate.policy/1`.
+    #[cfg(feature = "compiler")]
     UnsupportedFormat,
     /// A name or id is empty, too long or not in the allowed form.
+    #[cfg(feature = "compiler")]
     InvalidName,
     /// A permission is listed twice in the catalog.
+    #[cfg(feature = "compiler")]
     DuplicatePermission,
     /// A scope id is used twice.
+    #[cfg(feature = "compiler")]
     DuplicateScope,
     /// A role name is used twice.
+    #[cfg(feature = "compiler")]
     DuplicateRole,
     /// A subject id is used twice.
+    #[cfg(feature = "compiler")]
     DuplicateSubject,
     /// A role names a permission that is not in the catalog.
+    #[cfg(feature = "compiler")]
     UnknownPermission,
     /// A grant or extension names a role that does not exist.
+    #[cfg(feature = "compiler")]
     UnknownRole,
     /// A grant or scope names a scope that does not exist.
+    #[cfg(feature = "compiler")]
     UnknownScope,
     /// A subject named (for a slice, say) does not exist.
+    #[cfg(feature = "compiler")]
     UnknownSubject,
     /// A permission pattern matches nothing in the catalog.
+    #[cfg(feature = "compiler")]
     PatternMatchesNothing,
     /// Roles extend each other in a cycle.
+    #[cfg(feature = "compiler")]
     ExtensionCycle,
     /// A custom role has no permission and no extension.
+    #[cfg(feature = "compiler")]
     EmptyRole,
     /// The scopes do not have exactly one root.
+    #[cfg(feature = "compiler")]
     RootScope,
     /// Scopes are their own ancestors.
+    #[cfg(feature = "compiler")]
     ScopeCycle,
     /// A subject's `kind` is neither `user` nor `api_key`.
+    #[cfg(feature = "compiler")]
     UnknownSubjectKind,
     /// A `token_sha256` is not 64 hex digits, or is on a user.
+    #[cfg(feature = "compiler")]
     BadTokenHash,
     /// Two API keys share one token hash.
+    #[cfg(feature = "compiler")]
     DuplicateToken,
     /// A timestamp is not RFC 3339.
+    #[cfg(feature = "compiler")]
     BadTimestamp,
     /// A role has fewer holders than its `min_holders` or more than its `max_holders`.
+    #[cfg(feature = "compiler")]
     HolderLimit,
 }
 
@@ -98,26 +124,49 @@ impl ErrorKind {
             Rollback => "ROLLBACK",
             BadKey => "BAD_KEY",
             LimitExceeded => "LIMIT_EXCEEDED",
+            DeltaBase => "DELTA_BASE",
+            DeltaMismatch => "DELTA_MISMATCH",
+            #[cfg(feature = "compiler")]
             PolicySyntax => "POLICY_SYNTAX",
+            #[cfg(feature = "compiler")]
             UnsupportedFormat => "UNSUPPORTED_FORMAT",
+            #[cfg(feature = "compiler")]
             InvalidName => "INVALID_NAME",
+            #[cfg(feature = "compiler")]
             DuplicatePermission => "DUPLICATE_PERMISSION",
+            #[cfg(feature = "compiler")]
             DuplicateScope => "DUPLICATE_SCOPE",
+            #[cfg(feature = "compiler")]
             DuplicateRole => "DUPLICATE_ROLE",
+            #[cfg(feature = "compiler")]
             DuplicateSubject => "DUPLICATE_SUBJECT",
+            #[cfg(feature = "compiler")]
             UnknownPermission => "UNKNOWN_PERMISSION",
+            #[cfg(feature = "compiler")]
             UnknownRole => "UNKNOWN_ROLE",
+            #[cfg(feature = "compiler")]
             UnknownScope => "UNKNOWN_SCOPE",
+            #[cfg(feature = "compiler")]
             UnknownSubject => "UNKNOWN_SUBJECT",
+            #[cfg(feature = "compiler")]
             PatternMatchesNothing => "PATTERN_MATCHES_NOTHING",
+            #[cfg(feature = "compiler")]
             ExtensionCycle => "EXTENSION_CYCLE",
+            #[cfg(feature = "compiler")]
             EmptyRole => "EMPTY_ROLE",
+            #[cfg(feature = "compiler")]
             RootScope => "ROOT_SCOPE",
+            #[cfg(feature = "compiler")]
             ScopeCycle => "SCOPE_CYCLE",
+            #[cfg(feature = "compiler")]
             UnknownSubjectKind => "UNKNOWN_SUBJECT_KIND",
+            #[cfg(feature = "compiler")]
             BadTokenHash => "BAD_TOKEN_HASH",
+            #[cfg(feature = "compiler")]
             DuplicateToken => "DUPLICATE_TOKEN",
+            #[cfg(feature = "compiler")]
             BadTimestamp => "BAD_TIMESTAMP",
+            #[cfg(feature = "compiler")]
             HolderLimit => "HOLDER_LIMIT",
         }
     }
@@ -140,6 +189,8 @@ impl ErrorKind {
                 | Rollback
                 | BadKey
                 | LimitExceeded
+                | DeltaBase
+                | DeltaMismatch
         )
     }
 }

@@ -20,7 +20,10 @@ pub use engine::{Decision, Engine, PermissionSet, Reason};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "compiler")]
 pub use policy::{BuildOptions, Policy, compile, compile_document, compile_json, diagnose};
-pub use snapshot::{KeySet, LoadOptions, Payload, PublicKey, SigningKey, Unverified, load, seal};
+pub use snapshot::{
+    KeySet, LoadOptions, Payload, PublicKey, SigningKey, Unverified, apply_delta, load, seal,
+    seal_delta,
+};
 pub use time::Timestamp;
 
 /// The Rust examples of `docs/rust.md`, run as doctests.

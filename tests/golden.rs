@@ -61,6 +61,33 @@ fn the_golden_snapshot_answers_the_acme_vectors() {
     }
 }
 
+/// Flips every bit of `good` in turn: `open` must refuse each with a framing or
+/// signature code.
+fn every_flip_refused(
+    name: &str,
+    good: &[u8],
+    open: impl Fn(&[u8]) -> Result<(), rolegate::Error>,
+) {
+    let mut bytes = good.to_vec();
+    for i in 0..bytes.len() * 8 {
+        bytes[i / 8] ^= 1 << (i % 8);
+        let err = open(&bytes).expect_err(&format!("{name}: flipped bit {i} accepted"));
+        assert!(
+            [
+                "BAD_MAGIC",
+                "UNSUPPORTED_VERSION",
+                "UNKNOWN_KEY",
+                "BAD_SIGNATURE",
+                "MALFORMED"
+            ]
+            .contains(&err.code()),
+            "{name} bit {i}: {err}"
+        );
+        bytes[i / 8] ^= 1 << (i % 8);
+    }
+    assert_eq!(bytes, good);
+}
+
 #[test]
 fn every_bit_flip_is_refused() {
     let keys = trusted();
@@ -68,25 +95,7 @@ fn every_bit_flip_is_refused() {
     for name in ["acme-bob.snapshot", "acme.snapshot"] {
         let good = fixture(name);
         assert!(load(&good, &keys, &options).is_ok());
-        let mut bytes = good.clone();
-        for i in 0..bytes.len() * 8 {
-            bytes[i / 8] ^= 1 << (i % 8);
-            let err = load(&bytes, &keys, &options)
-                .expect_err(&format!("{name}: flipped bit {i} accepted"));
-            assert!(
-                [
-                    "BAD_MAGIC",
-                    "UNSUPPORTED_VERSION",
-                    "UNKNOWN_KEY",
-                    "BAD_SIGNATURE",
-                    "MALFORMED"
-                ]
-                .contains(&err.code()),
-                "{name} bit {i}: {err}"
-            );
-            bytes[i / 8] ^= 1 << (i % 8);
-        }
-        assert_eq!(bytes, good);
+        every_flip_refused(name, &good, |b| load(b, &keys, &options).map(drop));
     }
 }
 
@@ -305,5 +314,23 @@ fn a_revision_javascript_cannot_hold_exactly_is_refused_at_load() {
             Ok(engine) => assert!(loads && engine.revision() == revision),
             Err(e) => assert!(!loads && e.code() == "LIMIT_EXCEEDED", "{e}"),
         }
+    }
+}
+
+#[test]
+fn the_golden_delta_takes_acme_to_revision_8_and_every_bit_flip_of_it_is_refused() {
+    let keys = trusted();
+    let options = at("2026-11-23T12:00:00Z");
+    let engine = load(&fixture("acme.snapshot"), &keys, &options).unwrap();
+    let good = fixture("acme-8.delta");
+    assert!(!engine.can("carol", "folders.view", None, options.now));
+    let next = rolegate::apply_delta(&engine, &good, &keys, &options).unwrap();
+    assert_eq!(next.revision(), 8);
+    assert!(next.can("carol", "folders.view", None, options.now));
+    every_flip_refused("acme-8.delta", &good, |b| {
+        rolegate::apply_delta(&engine, b, &keys, &options).map(drop)
+    });
+    for n in 0..good.len() {
+        assert!(rolegate::apply_delta(&engine, &good[..n], &keys, &options).is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench --bench engine            # everything (about two minutes)
 //! cargo bench --bench engine -- check   # only the check benchmarks
+//! cargo bench --bench engine -- delta   # a delta against a full load at 100,000 subjects
 //! ```
 #![allow(
     clippy::unwrap_used,
@@ -301,6 +302,59 @@ fn bench_load(c: &mut Criterion, tenants: &[Tenant]) {
     group.finish();
 }
 
+/// A signed delta for one grant added in a 100,000-subject tenant: its bytes against the
+/// full snapshot's (printed), and applying it against loading the full snapshot (timed).
+fn bench_delta(c: &mut Criterion) {
+    let mut group = c.benchmark_group("delta");
+    let keys = keys();
+    let n = 100_000;
+    let stamp = |revision| BuildOptions {
+        revision,
+        issued_at: 0,
+        expires_at: None,
+    };
+    let mut policy = synthetic::policy(n);
+    let old = compile(&policy, &stamp(1)).unwrap();
+    policy.subjects[54_321]
+        .grants
+        .push(rolegate::policy::GrantDecl {
+            role: "admin".into(),
+            scope: "prj_07".into(),
+            expires_at: None,
+        });
+    let new = compile(&policy, &stamp(2)).unwrap();
+    let old_snapshot = seal(&old, &key());
+    let full = seal(&new, &key());
+    let base = load(&old_snapshot, &keys, &LoadOptions::at(0)).unwrap();
+    let delta = rolegate::seal_delta(base.payload_bytes(), &old, &new, &key());
+    println!(
+        "\ndelta, one grant added in a {n}-subject tenant: {} bytes ÷ full snapshot {} bytes = {:.4}% ({} ÷ {} gzip)",
+        delta.len(),
+        full.len(),
+        100.0 * delta.len() as f64 / full.len() as f64,
+        gzip(&delta),
+        gzip(&full)
+    );
+    let applied = rolegate::apply_delta(&base, &delta, &keys, &LoadOptions::at(0)).unwrap();
+    assert_eq!(
+        applied.payload_bytes(),
+        load(&full, &keys, &LoadOptions::at(0))
+            .unwrap()
+            .payload_bytes()
+    );
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function(BenchmarkId::new("apply delta", n), |b| {
+        b.iter(|| {
+            rolegate::apply_delta(&base, black_box(&delta), &keys, &LoadOptions::at(0)).unwrap()
+        })
+    });
+    group.bench_function(
+        BenchmarkId::new("baseline: load the full snapshot", n),
+        |b| b.iter(|| load(black_box(&full), &keys, &LoadOptions::at(0)).unwrap()),
+    );
+    group.finish();
+}
+
 /// Compile (and lint, where that is the part under test) time per byte of each hostile
 /// shape, against the same for a benign tenant of the project's vectors, in one run.
 fn report_hostile(tenants: &[Tenant]) {
@@ -344,5 +398,6 @@ fn main() {
         .configure_from_args();
     bench_checks(&mut c, &tenants);
     bench_load(&mut c, &tenants);
+    bench_delta(&mut c);
     c.final_summary();
 }

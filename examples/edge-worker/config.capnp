@@ -34,6 +34,7 @@ const guardWorker :Workerd.Worker = (
     (name = "rolegate/snapshot-fetch.js", esModule = embed "node_modules/rolegate/snapshot-fetch.js"),
     (name = "rolegate/snapshot-events.js", esModule = embed "node_modules/rolegate/snapshot-events.js"),
     (name = "rolegate/tenants.js", esModule = embed "node_modules/rolegate/tenants.js"),
+    (name = "rolegate/deltas.js", esModule = embed "node_modules/rolegate/deltas.js"),
     (name = "rolegate/edge.js", esModule = embed "node_modules/rolegate/edge.js"),
     (name = "rolegate/routes.js", esModule = embed "node_modules/rolegate/routes.js"),
     (name = "rolegate/decision-log.js", esModule = embed "node_modules/rolegate/decision-log.js"),

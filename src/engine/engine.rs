@@ -29,6 +29,8 @@ pub struct Engine {
     /// Bytes holding the payload from `base` on (a snapshot's, or the payload's own).
     data: Vec<u8>,
     base: usize,
+    /// Where the payload ends in `data` (a snapshot's signature follows it).
+    end: usize,
     subjects: Subjects,
     key_id: Option<String>,
     /// Checks deny from this time on (the snapshot's expiry plus any configured grace).
@@ -101,16 +103,18 @@ impl Engine {
             .get(base..base + len)
             .ok_or_else(|| malformed("no payload"))?;
         let (head, subjects) = decode(payload)?;
-        Engine::from_parts(head, subjects, data, base)
+        Engine::from_parts(head, subjects, data, base..base + len)
     }
 
-    /// Indexes a decoded payload: `head` without its subjects, and where they are in `data`.
+    /// Indexes a decoded payload: `head` without its subjects, and where they are in `data`
+    /// (the payload is `data[payload]`).
     pub(crate) fn from_parts(
         head: Payload,
         subjects: Subjects,
         data: Vec<u8>,
-        base: usize,
+        payload: std::ops::Range<usize>,
     ) -> Result<Engine> {
+        let (base, end) = (payload.start, payload.end);
         let permission_ids = index_names(
             head.permissions.len(),
             |i| head.permissions.get(i).map(|p| p.name.as_bytes()),
@@ -184,6 +188,7 @@ impl Engine {
             full: OnceLock::new(),
             data,
             base,
+            end,
             subjects,
             key_id: None,
             permission_ids,
@@ -514,6 +519,11 @@ impl Engine {
         })
     }
 
+    /// The payload's bytes, exactly as signed (a delta is built on them).
+    pub fn payload_bytes(&self) -> &[u8] {
+        self.data.get(self.base..self.end).unwrap_or_default()
+    }
+
     /// The payload bytes the subjects are read from.
     #[inline]
     fn bytes(&self) -> &[u8] {
@@ -558,7 +568,10 @@ fn index_names<'a>(
     what: &str,
 ) -> Result<NameIndex> {
     NameIndex::build(count, &name_at).map_err(|at| {
-        let name = name_at(at).map(String::from_utf8_lossy).unwrap_or_default();
+        // Names reach here decoded as UTF-8.
+        let name = name_at(at)
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .unwrap_or_default();
         malformed(&format!("{what} `{name}` appears twice"))
     })
 }

@@ -29,21 +29,27 @@ pub fn seal(payload: &Payload, key: &SigningKey) -> Vec<u8> {
 /// signer outside the process (a KMS or HSM); the snapshot is these bytes followed by
 /// the 64-byte Ed25519 signature of them. `key_id` must pass [`super::keys::is_key_id`].
 pub fn signed_part(payload: &Payload, key_id: &str) -> Vec<u8> {
-    let body = payload.to_bytes();
+    framed(&MAGIC, key_id, &payload.to_bytes())
+}
+
+/// `magic | version | key id | body`: what a signature covers, for any envelope.
+pub(crate) fn framed(magic: &[u8; 4], key_id: &str, body: &[u8]) -> Vec<u8> {
     let key_id = key_id.as_bytes();
-    let mut out = Vec::with_capacity(MAGIC.len() + 3 + key_id.len() + body.len() + SIGNATURE_BYTES);
-    out.extend_from_slice(&MAGIC);
+    let mut out = Vec::with_capacity(magic.len() + 3 + key_id.len() + body.len() + SIGNATURE_BYTES);
+    out.extend_from_slice(magic);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     // Key ids are at most 64 bytes (checked by the caller).
     out.push(u8::try_from(key_id.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(key_id);
-    out.extend_from_slice(&body);
+    out.extend_from_slice(body);
     out
 }
 
 /// A parsed envelope whose signature has not been checked yet.
 #[derive(Debug, Clone, Copy)]
 pub struct Unverified<'a> {
+    /// What the envelope holds (`snapshot`, `delta`), for messages.
+    what: &'static str,
     version: u16,
     key_id: &'a str,
     signed: &'a [u8],
@@ -54,14 +60,23 @@ pub struct Unverified<'a> {
 impl<'a> Unverified<'a> {
     /// Parses the framing: magic, version, key id and signature. Nothing is trusted yet.
     pub fn parse(bytes: &'a [u8]) -> Result<Unverified<'a>> {
-        let truncated = || Error::new(ErrorKind::Malformed, "snapshot is truncated");
-        if !bytes.starts_with(&MAGIC) {
-            if MAGIC.starts_with(bytes) {
+        Unverified::parse_as(bytes, &MAGIC, "snapshot")
+    }
+
+    /// [`Unverified::parse`] for an envelope of another magic (a delta's), named `what`.
+    pub(crate) fn parse_as(
+        bytes: &'a [u8],
+        magic: &[u8; 4],
+        what: &'static str,
+    ) -> Result<Unverified<'a>> {
+        let truncated = || Error::new(ErrorKind::Malformed, format!("{what} is truncated"));
+        if !bytes.starts_with(magic) {
+            if magic.starts_with(bytes) {
                 return Err(truncated());
             }
             return Err(Error::new(
                 ErrorKind::BadMagic,
-                "not a rolegate snapshot (bad magic bytes)",
+                format!("not a rolegate {what} (bad magic bytes)"),
             ));
         }
         let version = bytes.get(4..6).ok_or_else(truncated)?;
@@ -73,7 +88,7 @@ impl<'a> Unverified<'a> {
             return Err(Error::new(
                 ErrorKind::UnsupportedVersion,
                 format!(
-                    "snapshot format version {version} is not supported (this build reads version {FORMAT_VERSION}): upgrade rolegate"
+                    "{what} format version {version} is not supported (this build reads version {FORMAT_VERSION}): upgrade rolegate"
                 ),
             ));
         }
@@ -82,7 +97,9 @@ impl<'a> Unverified<'a> {
         let key_id = std::str::from_utf8(key_id)
             .ok()
             .filter(|k| is_key_id(k))
-            .ok_or_else(|| Error::new(ErrorKind::Malformed, "snapshot key id is not valid"))?;
+            .ok_or_else(|| {
+                Error::new(ErrorKind::Malformed, format!("{what} key id is not valid"))
+            })?;
         let signed_len = bytes
             .len()
             .checked_sub(SIGNATURE_BYTES)
@@ -92,6 +109,7 @@ impl<'a> Unverified<'a> {
         let signature: [u8; SIGNATURE_BYTES] = signature.try_into().map_err(|_| truncated())?;
         let payload = signed.get(7 + key_id_len..).ok_or_else(truncated)?;
         Ok(Unverified {
+            what,
             version,
             key_id,
             signed,
@@ -116,8 +134,8 @@ impl<'a> Unverified<'a> {
             Error::new(
                 ErrorKind::UnknownKey,
                 format!(
-                    "snapshot is signed with key `{}`, which is not trusted",
-                    self.key_id
+                    "{} is signed with key `{}`, which is not trusted",
+                    self.what, self.key_id
                 ),
             )
         })?;
@@ -125,8 +143,8 @@ impl<'a> Unverified<'a> {
             return Err(Error::new(
                 ErrorKind::BadSignature,
                 format!(
-                    "snapshot signature does not verify with key `{}`",
-                    self.key_id
+                    "{} signature does not verify with key `{}`",
+                    self.what, self.key_id
                 ),
             ));
         }
@@ -145,19 +163,7 @@ mod tests {
     use crate::snapshot::keys::PublicKey;
 
     fn payload() -> Payload {
-        Payload {
-            tenant: "t".into(),
-            revision: 1,
-            issued_at: 0,
-            expires_at: None,
-            subject: None,
-            groups: vec![],
-            kinds: vec![],
-            permissions: vec![],
-            scopes: vec![],
-            roles: vec![],
-            subjects: vec![],
-        }
+        crate::snapshot::payload::bare()
     }
 
     #[test]

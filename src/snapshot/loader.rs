@@ -58,14 +58,26 @@ pub fn load(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Engine
         .get(opened.payload.clone())
         .unwrap_or_default()
         .to_vec();
-    opened.into_engine(payload, 0, options)
+    let len = payload.len();
+    opened.into_engine(payload, 0..len, options)
 }
 
 /// [`load`] on bytes it may keep: the engine answers from them, with no copy.
 pub fn load_owned(bytes: Vec<u8>, keys: &KeySet, options: &LoadOptions) -> Result<Engine> {
     let opened = open(&bytes, keys, options)?;
-    let base = opened.payload.start;
-    opened.into_engine(bytes, base, options)
+    let payload = opened.payload.clone();
+    opened.into_engine(bytes, payload, options)
+}
+
+/// Refuses inputs (a snapshot, a delta, what a delta builds) over the byte cap.
+pub(crate) fn check_size(what: &str, len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("{what} is {len} bytes, over the cap of {max} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// A snapshot that passed every check of [`load`], decoded but not yet indexed.
@@ -79,16 +91,7 @@ struct Opened {
 
 /// The checks of [`load`], in its order, and the decoding.
 fn open(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Opened> {
-    if bytes.len() > options.max_bytes {
-        return Err(Error::new(
-            ErrorKind::TooLarge,
-            format!(
-                "snapshot is {} bytes, over the cap of {} bytes",
-                bytes.len(),
-                options.max_bytes
-            ),
-        ));
-    }
+    check_size("snapshot", bytes.len(), options.max_bytes)?;
     let envelope = Unverified::parse(bytes)?;
     let payload = envelope.verify(keys)?;
     let (head, subjects) = decode(payload)?;
@@ -103,12 +106,86 @@ fn open(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Opened> {
 }
 
 impl Opened {
-    /// The engine over `data`, whose bytes from `base` on are this payload.
-    fn into_engine(self, data: Vec<u8>, base: usize, options: &LoadOptions) -> Result<Engine> {
-        Ok(Engine::from_parts(self.head, self.subjects, data, base)?
+    /// The engine over `data`, whose bytes `data[payload]` are this payload.
+    fn into_engine(
+        self,
+        data: Vec<u8>,
+        payload: std::ops::Range<usize>,
+        options: &LoadOptions,
+    ) -> Result<Engine> {
+        Ok(Engine::from_parts(self.head, self.subjects, data, payload)?
             .with_key_id(&self.key_id)
             .with_expiry_grace(options.expiry_grace))
     }
+}
+
+/// Applies a signed delta to what `current` holds and returns the engine of the new
+/// revision, exactly as if its full snapshot had been loaded.
+///
+/// Order: size cap, framing, key id, signature; only then the delta's header is read:
+/// its base revision must be `current`'s; the payload it builds must have the length and
+/// SHA-512 it states, or the delta is refused: `DELTA_BASE` when `current`'s payload is
+/// not the one it was built on (its SHA-512 differs), `DELTA_MISMATCH` otherwise. Only
+/// then is that payload decoded and held to every check of [`load`], pinned to
+/// `current`'s tenant and slice, above its revision.
+pub fn apply_delta(
+    current: &Engine,
+    delta: &[u8],
+    keys: &KeySet,
+    options: &LoadOptions,
+) -> Result<Engine> {
+    use crate::snapshot::delta::{DELTA_MAGIC, Delta, sha512};
+    check_size("delta", delta.len(), options.max_bytes)?;
+    let envelope = Unverified::parse_as(delta, &DELTA_MAGIC, "delta")?;
+    let d = Delta::decode(envelope.verify(keys)?)?;
+    let old = current.payload_bytes();
+    let base = || {
+        Error::new(
+            ErrorKind::DeltaBase,
+            format!(
+                "delta is built on revision {}, not on the revision {} this gate holds",
+                d.from_revision,
+                current.revision()
+            ),
+        )
+    };
+    if d.from_revision != current.revision() {
+        return Err(base());
+    }
+    // One hash on the way that succeeds (the new payload's); the old payload's only to
+    // name a failure: built on other bytes of this revision (DELTA_BASE) or not.
+    let built = d.apply(old, options.max_bytes).and_then(|new| {
+        if sha512(&new) == d.to_sha512 {
+            Ok(new)
+        } else {
+            Err(d.mismatch())
+        }
+    });
+    let new = match built {
+        Err(_) if sha512(old) != d.from_sha512 => return Err(base()),
+        other => other?,
+    };
+    let options = LoadOptions {
+        tenant: Some(current.tenant().to_string()),
+        subject: current.slice_subject().map(String::from),
+        min_revision: options
+            .min_revision
+            .max(current.revision().saturating_add(1)),
+        ..options.clone()
+    };
+    let (head, subjects) = decode(&new)?;
+    if head.revision != d.to_revision {
+        return Err(d.mismatch());
+    }
+    check_freshness(&head, &options)?;
+    let payload = 0..new.len();
+    Opened {
+        head,
+        subjects,
+        key_id: envelope.key_id().to_string(),
+        payload: payload.clone(),
+    }
+    .into_engine(new, payload, &options)
 }
 
 /// The header checks of [`load`] on a decoded payload.

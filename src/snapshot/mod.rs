@@ -2,6 +2,7 @@
 //! sign and verify it, and the loader that verifies bytes before decoding them.
 
 pub mod decode;
+pub mod delta;
 pub mod envelope;
 pub mod keys;
 pub mod limits;
@@ -10,7 +11,8 @@ pub mod payload;
 pub mod reader;
 pub mod subjects;
 
+pub use delta::seal_delta;
 pub use envelope::{Unverified, seal, signed_part};
 pub use keys::{KeySet, PublicKey, SigningKey};
-pub use loader::{LoadOptions, load, load_owned};
+pub use loader::{LoadOptions, apply_delta, load, load_owned};
 pub use payload::Payload;

@@ -142,6 +142,29 @@ impl Payload {
     }
 }
 
+/// A payload of tenant `t` with a root scope `root` and nothing else, for unit tests.
+#[cfg(test)]
+pub(crate) fn bare() -> Payload {
+    Payload {
+        tenant: "t".into(),
+        revision: 1,
+        issued_at: 0,
+        expires_at: None,
+        subject: None,
+        groups: vec![],
+        kinds: vec![],
+        permissions: vec![],
+        scopes: vec![Scope {
+            id: "root".into(),
+            parent: 0,
+            kind: None,
+            name: None,
+        }],
+        roles: vec![],
+        subjects: vec![],
+    }
+}
+
 pub(crate) fn malformed(what: &str) -> Error {
     Error::new(ErrorKind::Malformed, format!("malformed snapshot: {what}"))
 }

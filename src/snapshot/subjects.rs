@@ -297,7 +297,7 @@ impl Subjects {
         (0..self.len() as u32)
             .filter_map(|s| self.view(payload, s))
             .map(|v| Subject {
-                id: String::from_utf8_lossy(v.id).into_owned(),
+                id: std::str::from_utf8(v.id).unwrap_or_default().to_string(),
                 kind: v.kind,
                 active: v.active,
                 token_sha256: v.token.and_then(|t| <[u8; 32]>::try_from(t).ok()),

@@ -13,6 +13,7 @@ use crate::admin::access::{access, rows_json};
 use crate::admin::{diff::diff, lint::lint_json, typegen::typescript};
 use crate::error::{Error, ErrorKind};
 use crate::policy::{BuildOptions, Policy, compile, diagnose};
+use crate::snapshot::delta::delta_from_snapshot;
 use crate::snapshot::envelope::SIGNATURE_BYTES;
 use crate::snapshot::keys::is_key_id;
 use crate::snapshot::limits::check_revision;
@@ -128,11 +129,56 @@ impl CompiledPolicy {
         expires_at: Option<f64>,
         subject: Option<String>,
     ) -> std::result::Result<Vec<u8>, JsValue> {
-        let key = SigningKey::from_json(key_json).map_err(|e| js_error(&e))?;
-        let payload = self
-            .stamped(revision, issued_at, expires_at, subject)
-            .map_err(|e| js_error(&e))?;
-        Ok(seal(&payload, &key))
+        self.signed(
+            key_json,
+            revision,
+            issued_at,
+            expires_at,
+            subject,
+            |payload, key| Ok(seal(payload, key)),
+        )
+    }
+
+    /// `sign(stamped payload, key file's key)`, its errors as JS errors.
+    fn signed(
+        &mut self,
+        key_json: &str,
+        revision: f64,
+        issued_at: f64,
+        expires_at: Option<f64>,
+        subject: Option<String>,
+        sign: impl FnOnce(&Payload, &SigningKey) -> Result<Vec<u8>>,
+    ) -> std::result::Result<Vec<u8>, JsValue> {
+        SigningKey::from_json(key_json)
+            .and_then(|key| {
+                sign(
+                    &self.stamped(revision, issued_at, expires_at, subject)?,
+                    &key,
+                )
+            })
+            .map_err(|e| js_error(&e))
+    }
+
+    /// A signed delta from the snapshot `old` to this policy stamped as `seal` stamps it
+    /// (the same tenant and slice, a higher revision), signed with a key file's key.
+    #[wasm_bindgen(js_name = sealDelta)]
+    pub fn seal_delta(
+        &mut self,
+        key_json: &str,
+        old: &[u8],
+        revision: f64,
+        issued_at: f64,
+        expires_at: Option<f64>,
+        subject: Option<String>,
+    ) -> std::result::Result<Vec<u8>, JsValue> {
+        self.signed(
+            key_json,
+            revision,
+            issued_at,
+            expires_at,
+            subject,
+            |payload, key| delta_from_snapshot(old, payload, key).map(|(delta, _)| delta),
+        )
     }
 
     /// The bytes an outside signer signs for `keyId`; the snapshot is them followed by the

@@ -45,12 +45,7 @@ pub fn bytes_arg(value: &JsValue, max_bytes: usize) -> Result<Vec<u8>, JsValue> 
         ));
     };
     let len = array.length() as usize;
-    if len > max_bytes {
-        return Err(js_error(&Error::new(
-            crate::ErrorKind::TooLarge,
-            format!("snapshot is {len} bytes, over the cap of {max_bytes} bytes"),
-        )));
-    }
+    crate::snapshot::loader::check_size("snapshot", len, max_bytes).map_err(|e| js_error(&e))?;
     Ok(array.to_vec())
 }
 
@@ -83,8 +78,8 @@ fn count_option(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
     }
 }
 
-/// Reads `keys`: an object or `Map` from key id to a base64 string or 32-byte
-/// `Uint8Array`, or an array of `[keyId, key]` pairs.
+/// Reads `keys`: an object or `Map` from key id to a 32-byte `Uint8Array`, or an array
+/// of `[keyId, key]` pairs.
 fn keys_option(options: &JsValue) -> Result<KeySet, JsValue> {
     let Some(keys) = get(options, "keys")? else {
         return Err(type_error(
@@ -112,9 +107,8 @@ fn keys_option(options: &JsValue) -> Result<KeySet, JsValue> {
         let id = id
             .as_string()
             .ok_or_else(|| type_error("a key id must be a string"))?;
-        let key = if let Some(text) = key.as_string() {
-            PublicKey::from_base64(&id, &text)
-        } else if let Some(bytes) = key.dyn_ref::<Uint8Array>() {
+        // The JS layer decodes base64 text (js/plain.js): only bytes reach the engine.
+        let key = if let Some(bytes) = key.dyn_ref::<Uint8Array>() {
             PublicKey::from_bytes(&id, &bytes.to_vec())
         } else {
             return Err(type_error(&format!(

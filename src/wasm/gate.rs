@@ -7,7 +7,7 @@ use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, 
 use crate::engine::Engine;
 use crate::engine::decision::Reason;
 use crate::snapshot::keys::KeySet;
-use crate::snapshot::loader::{LoadOptions, load_owned};
+use crate::snapshot::loader::{LoadOptions, apply_delta, load_owned};
 
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -36,16 +36,23 @@ impl WasmGate {
         })
     }
 
-    /// Swaps in a newer snapshot atomically. A refused one (including a lower revision
-    /// than the one serving) throws, and the current snapshot keeps serving.
-    pub fn update(&mut self, bytes: JsValue, now_ms: f64) -> Result<(), JsValue> {
+    /// Swaps in a newer snapshot atomically, or with `delta` the one a signed delta
+    /// builds on top of the snapshot serving (see `loader::apply_delta`). A refused one
+    /// (including a lower revision than the one serving) throws, and the current
+    /// snapshot keeps serving.
+    pub fn update(&mut self, bytes: JsValue, now_ms: f64, delta: bool) -> Result<(), JsValue> {
         let bytes = bytes_arg(&bytes, self.options.max_bytes)?;
         let options = LoadOptions {
             now: seconds(now_ms),
             min_revision: self.options.min_revision.max(self.engine.revision()),
             ..self.options.clone()
         };
-        self.engine = load_owned(bytes, &self.keys, &options).map_err(|e| js_error(&e))?;
+        let engine = if delta {
+            apply_delta(&self.engine, &bytes, &self.keys, &options)
+        } else {
+            load_owned(bytes, &self.keys, &options)
+        };
+        self.engine = engine.map_err(|e| js_error(&e))?;
         Ok(())
     }
 

@@ -17,7 +17,7 @@ import { Gate, isRolegateError, ready, type Binding, type Decision, type GateOpt
 import { gateElements, gateStore, refresher, type ElementGate } from "rolegate/dom";
 import { guard } from "rolegate/edge";
 import { authorizer, forExpress, forFastify, forHono, middleware } from "rolegate/node";
-import { access, compile, diff, keygen, lint, publicKey, sign, signSync, slices, typegen, type CompiledPolicy, type Diagnostic, type Diff, type Signer } from "rolegate/compiler";
+import { access, compile, delta, diff, keygen, lint, publicKey, sign, signSync, slices, typegen, type CompiledPolicy, type Diagnostic, type Diff, type Signer } from "rolegate/compiler";
 
 declare const bytes: Uint8Array;
 await ready;
@@ -50,7 +50,7 @@ keeper.setScope(null);
 const store = gateStore(gate);
 const unsubscribe: () => void = store.subscribe(() => void store.getSnapshot());
 unsubscribe();
-const live = refresher(gate, "/snapshot", { interval: 30000 });
+const live = refresher(gate, "/snapshot", { interval: 30000, delta: async (revision: number) => (revision > 0 ? new Uint8Array(0) : null) });
 live.addEventListener("error", (event) => console.warn(event.error.code));
 void live.refresh().then((loaded: boolean) => loaded);
 const fetchHandler = guard(async (_request, _env, context) => new Response(context.rolegate.subject), {
@@ -89,13 +89,15 @@ if (compiled.ok) {
   void slices(c, { key: { env: "ROLEGATE_SIGNING_KEY" }, subjects: c.subjects }).then((m: Map<string, Uint8Array>) => m.size);
   const d: Diff = diff(c, c);
   void [d.access, lint("{}"), typegen(c, { scopes: true }), access(c, { subject: "bob" })[0].level, signSync(c, { key: keygen({ keyId: "k" }).key })];
+  const patch: Uint8Array = delta(new Uint8Array(0), c, { key: keygen().key, revision: 4 });
+  gate.applyDelta(patch);
   c.free();
 } else {
   const first: Diagnostic = compiled.errors[0];
   void [first.code, first.line, first.suggestion];
 }
 void publicKey({ env: "K" });
-const tenants = tenantSource({ tenant: { header: "x-tenant" }, load: async (t: string) => new Uint8Array(t.length), keys: (t: string) => ({ [t]: "x" }), memoryCap: 1 << 26 });
+const tenants = tenantSource({ tenant: { header: "x-tenant" }, load: async (t: string) => new Uint8Array(t.length), delta: async (t: string, revision: number) => (revision > 1 ? new Uint8Array(t.length) : null), keys: (t: string) => ({ [t]: "x" }), memoryCap: 1 << 26 });
 const log = decisionLogger({ send: async (batch) => void batch.dropped, sampleAllows: 0.1 });
 void guard(async () => new Response(""), { gate: tenants, routes: [], onDecision: log });
 void forExpress({ gate, onDecision: (r: DecisionRecord) => void r.reason });

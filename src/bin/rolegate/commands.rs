@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use rolegate::snapshot::delta::delta_from_snapshot;
 use rolegate::time::{format_rfc3339, parse_duration};
 use rolegate::{BuildOptions, Engine, Payload, SigningKey, Unverified, compile, diagnose, seal};
 use serde_json::{Value, json};
@@ -32,6 +33,7 @@ pub fn run(command: Command, json: bool) -> Outcome {
             ttl,
             subject,
             issued_at,
+            delta_from,
             out,
         } => build(
             &policy,
@@ -40,6 +42,7 @@ pub fn run(command: Command, json: bool) -> Outcome {
             ttl.as_deref(),
             subject.as_deref(),
             issued_at.as_deref(),
+            delta_from.as_deref(),
             &out,
             json,
         ),
@@ -211,10 +214,14 @@ fn build(
     ttl: Option<&str>,
     subject: Option<&str>,
     issued_at: Option<&str>,
+    delta_from: Option<&Path>,
     out: &Path,
     json: bool,
 ) -> Outcome {
     let key = signing_key(key_path)?;
+    let old = delta_from
+        .map(|path| read_bytes(path).map(|b| (path, b)))
+        .transpose()?;
     let issued_at = time_or_now(issued_at, "--issued-at")?;
     let expires_at = match ttl {
         None => None,
@@ -246,6 +253,33 @@ fn build(
     )?;
     if let Some(subject) = subject {
         payload = payload.slice(subject)?;
+    }
+    if let Some((path, old)) = old {
+        let (delta, old_head) = delta_from_snapshot(&old, &payload, &key)?;
+        write_out(out, &delta)?;
+        if is_stdio(out) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let full = seal(&payload, &key).len();
+        if json {
+            print_json(&json!({
+                "file": out.display().to_string(), "bytes": delta.len(), "full_bytes": full,
+                "delta_from": path.display().to_string(), "from_revision": old_head.revision,
+                "key_id": key.key_id(), "header": payload_header_json(&payload),
+            }));
+        } else {
+            println!(
+                "wrote {} ({} bytes, {:.2}% of the full snapshot's {full}): delta of tenant `{}` from revision {} to {}, signed by `{}`",
+                out.display(),
+                delta.len(),
+                100.0 * delta.len() as f64 / full.max(1) as f64,
+                payload.tenant,
+                old_head.revision,
+                payload.revision,
+                key.key_id()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let bytes = seal(&payload, &key);
     write_out(out, &bytes)?;

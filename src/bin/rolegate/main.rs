@@ -63,7 +63,11 @@ enum Command {
         /// Issue time, RFC 3339 (default: now); for reproducible builds.
         #[arg(long)]
         issued_at: Option<String>,
-        /// Where to write the snapshot.
+        /// Write a signed delta from this older snapshot (same tenant, same slice) instead
+        /// of the full snapshot: a gate holding the old one applies it with `applyDelta`.
+        #[arg(long, value_name = "OLD")]
+        delta_from: Option<PathBuf>,
+        /// Where to write the snapshot (or the delta).
         #[arg(long)]
         out: PathBuf,
     },
