@@ -8,9 +8,14 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export function publisher(dir) {
+/**
+ * Publishes into `dir` (served by the control plane) and to each of `remotes` (say the
+ * Cloudflare target of cloudflare.mjs): `publish` resolves once every remote has it.
+ */
+export function publisher(dir, { remotes = [] } = {}) {
   const streams = new Map(); // tenant -> Set of responses
   const current = new Map(); // tenant -> revision
+  const last = new Map(); // tenant -> { revision, snapshot }
 
   const write = (file, bytes) => {
     mkdirSync(join(file, ".."), { recursive: true });
@@ -20,14 +25,25 @@ export function publisher(dir) {
   };
 
   return {
-    /** Writes a revision's tenant snapshot and user slices, then pushes the revision. */
-    publish({ tenant, revision, snapshot, slices }) {
+    /**
+     * Writes a revision's delta from the one before (if any), user slices and tenant
+     * snapshot, uploads them to the remotes, then pushes the revision.
+     */
+    async publish(published) {
+      const { tenant, revision, snapshot, slices, delta } = published;
       const base = join(dir, tenant);
+      if (delta) write(join(base, "deltas", `${delta.from}.delta`), delta.bytes);
       for (const [user, bytes] of slices) write(join(base, "users", `${encodeURIComponent(user)}.snapshot`), bytes);
       write(join(base, "tenant.snapshot"), snapshot);
       write(join(base, "revision"), String(revision));
       current.set(tenant, revision);
+      last.set(tenant, { revision, snapshot });
+      await Promise.all(remotes.map((remote) => remote.publish(published)));
       for (const res of streams.get(tenant) ?? []) res.write(`event: revision\ndata: ${JSON.stringify({ revision })}\n\n`);
+    },
+    /** The last tenant snapshot published in this process: `{ revision, snapshot }`, or null. */
+    last(tenant) {
+      return last.get(tenant) ?? null;
     },
     revision(tenant) {
       if (!current.has(tenant)) {

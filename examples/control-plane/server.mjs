@@ -7,7 +7,8 @@
 // streams. The admin API is itself guarded by rolegate, per route, on the tenant's own
 // snapshot. Binds 127.0.0.1 only.
 //
-//   node server.mjs [--port N]     (PORT, DATA_DIR, DATABASE_URL, TENANT, ROLEGATE_SIGNING_KEY)
+//   node server.mjs [--port N]     (PORT, DATA_DIR, DATABASE_URL, TENANT, ROLEGATE_SIGNING_KEY,
+//                                   and Cloudflare KV / R2 targets: see cloudflare.mjs)
 //
 // Callers say who they are with an `x-user` header: a stand-in for the session or token
 // check a real deployment puts in front (see README).
@@ -20,6 +21,7 @@ import { Gate } from "rolegate";
 import { keygen, publicKey } from "rolegate/compiler";
 import { decisionLogger, forExpress } from "rolegate/node";
 import { open } from "./db.mjs";
+import { cloudflareFromEnv } from "./cloudflare.mjs";
 import { publisher } from "./publish.mjs";
 import { AdminError, change, keys, members, ops, policyOf, roles, seed } from "./store.mjs";
 
@@ -36,22 +38,24 @@ const keyFile = join(dataDir, "signing-key.json");
 if (!process.env.ROLEGATE_SIGNING_KEY && !existsSync(keyFile)) writeFileSync(keyFile, keygen({ keyId: `${tenant}-cp` }).key, { mode: 0o600 });
 const key = process.env.ROLEGATE_SIGNING_KEY ? { env: "ROLEGATE_SIGNING_KEY" } : readFileSync(keyFile, "utf8");
 const [keyId, keyBase64] = (([id, ...rest]) => [id, rest.join("=")])(publicKey(key).split("="));
-const signing = { key };
+// Each change also signs a delta from the revision this process published before.
+const signing = { key, previous: () => published.last(tenant) };
 
 const db = await open({ url: process.env.DATABASE_URL, file: join(dataDir, "control-plane.sqlite") });
 await seed(db, JSON.parse(readFileSync(seedFile, "utf8")));
-const published = publisher(join(dataDir, "published"));
+const cloudflare = cloudflareFromEnv();
+const published = publisher(join(dataDir, "published"), { remotes: cloudflare ? [cloudflare] : [] });
 
 // The guard's gate: the tenant's own snapshot, updated as each change publishes.
 let gate = null;
-function publish(revision) {
-  published.publish(revision);
+async function publish(revision) {
   if (gate === null) gate = new Gate(revision.snapshot, { keys: { [keyId]: keyBase64 }, tenant });
   else gate.update(revision.snapshot);
+  await published.publish(revision);
 }
 // At start, publish what the database holds (a new revision, so it supersedes any file
 // left by an earlier run with another key).
-publish((await change(db, signing, tenant, async () => null)).published);
+await publish((await change(db, signing, tenant, async () => null)).published);
 
 // Every decision the guard makes goes to the decision log (kept here in memory, the
 // latest 1,000; a real deployment posts batches to its log store with `url`).
@@ -79,7 +83,8 @@ const changing =
   async (req, res, next) => {
     try {
       const { result, published: revision } = await change(db, signing, tenant, (q) => run(q, req));
-      publish(revision);
+      // Answered once it is published everywhere (files, event streams, Cloudflare).
+      await publish(revision);
       res.status(status).json({ ...result, revision: revision.revision });
     } catch (error) {
       next(error);
@@ -129,6 +134,8 @@ app.get("/snapshots/user/:id", (req, res) => {
   published.serve(req, res, tenant, join("users", `${encodeURIComponent(req.params.id)}.snapshot`));
 });
 app.get("/snapshots/tenant", guard("organization.view"), (req, res) => published.serve(req, res, tenant, "tenant.snapshot"));
+// The delta from revision `:from` to the current one (404 when there is none: fetch in full).
+app.get("/snapshots/tenant/deltas/:from", guard("organization.view"), (req, res) => published.serve(req, res, tenant, join("deltas", `${Number(req.params.from)}.delta`)));
 app.get("/events", (req, res) => published.stream(req, res, tenant));
 app.get("/api/policy", guard("roles.view"), reading(() => db.tx((q) => policyOf(q, tenant))));
 app.get("/api/logs", guard("logs.read"), (req, res) => res.json({ decisions: decisions.slice(-200), dropped: evicted }));

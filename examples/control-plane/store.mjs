@@ -4,7 +4,7 @@
 // at least one admin, known names), and the tenant's snapshots signed, all before the
 // commit; any refusal rolls everything back.
 import { createHash, randomBytes } from "node:crypto";
-import { access, compile, sign, slices } from "rolegate/compiler";
+import { access, compile, delta as deltaOf, sign, slices } from "rolegate/compiler";
 
 export class AdminError extends Error {
   constructor(status, code, message, extra = {}) {
@@ -123,11 +123,23 @@ export async function change(db, signing, tenant, change) {
 }
 
 /** The tenant snapshot and every user's slice, signed at `revision`. */
-export async function signAll(compiled, doc, signing, revision) {
-  const stamp = { ...signing, revision, ttl: "30d" };
+export async function signAll(compiled, doc, { previous, ...signing }, revision) {
+  // One issue time for the snapshot and its delta, so that the delta builds exactly it.
+  const stamp = { ...signing, revision, ttl: "30d", issuedAt: new Date() };
   const tenant = await sign(compiled, stamp);
   const users = doc.subjects.filter((s) => s.kind === "user").map((s) => s.id);
-  return { tenant: doc.tenant, revision, snapshot: tenant, slices: await slices(compiled, { ...stamp, subjects: users }) };
+  // The delta from the revision published before (none at the first publish, or when
+  // that one is of another tenant or key: readers then fetch the full snapshot).
+  const before = previous?.() ?? null;
+  let delta = null;
+  if (before !== null && stamp.key !== undefined) {
+    try {
+      delta = { from: before.revision, bytes: deltaOf(before.snapshot, compiled, stamp) };
+    } catch {
+      delta = null;
+    }
+  }
+  return { tenant: doc.tenant, revision, snapshot: tenant, slices: await slices(compiled, { ...stamp, subjects: users }), delta };
 }
 
 /** Reads (no change): the current policy document. */
