@@ -530,3 +530,91 @@ fn builds_are_byte_identical_to_the_native_binary() {
         }
     }
 }
+
+#[test]
+fn build_delta_from_applies_to_the_full_build_and_refuses_what_cannot_follow() {
+    let (dir, key, old, public) = built("delta-from", &["--revision", "7"]);
+    // Revision 8: grace gets `agent` on the root.
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(acme()).unwrap()).unwrap();
+    for subject in doc["subjects"].as_array_mut().unwrap() {
+        if subject["id"] == "grace" {
+            subject["grants"] = serde_json::json!([{"role": "agent", "scope": "acme"}]);
+        }
+    }
+    let next = dir.join("next.json");
+    std::fs::write(&next, doc.to_string()).unwrap();
+    let stamp = ["--revision", "8", "--issued-at", "2026-11-01T00:00:00Z"];
+    let full = dir.join("next.snap");
+    let delta = dir.join("next.delta");
+    let build = |extra: &[&str], out: &PathBuf| {
+        let mut args = vec![
+            "--json",
+            "build",
+            s(&next),
+            "--key",
+            s(&key),
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(&stamp);
+        args.extend_from_slice(extra);
+        rolegate(&args)
+    };
+    assert_eq!(build(&[], &full).code, 0);
+    let run = build(&["--delta-from", s(&old)], &delta);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let (delta_bytes, full_bytes) = (
+        std::fs::read(&delta).unwrap(),
+        std::fs::read(&full).unwrap(),
+    );
+    assert_eq!(report["bytes"], delta_bytes.len());
+    assert_eq!(report["full_bytes"], full_bytes.len());
+    assert_eq!(report["from_revision"], 7);
+
+    // What the delta builds on the old snapshot is the full build's engine.
+    let keys = rolegate::KeySet::from_keys([rolegate::PublicKey::parse(&public).unwrap()]).unwrap();
+    let at =
+        rolegate::LoadOptions::at(rolegate::time::parse_rfc3339("2026-11-02T00:00:00Z").unwrap());
+    let current = rolegate::load(&std::fs::read(&old).unwrap(), &keys, &at).unwrap();
+    let applied = rolegate::apply_delta(&current, &delta_bytes, &keys, &at).unwrap();
+    let reference = rolegate::load(&full_bytes, &keys, &at).unwrap();
+    assert_eq!(applied.payload_bytes(), reference.payload_bytes());
+    assert!(applied.can("grace", "folders.view", None, at.now));
+
+    // A lower revision, another slice, not a snapshot: refused with a code, nothing written.
+    let refused = dir.join("refused.delta");
+    let code = |run: common::cli::Run| -> String {
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        serde_json::from_str::<Value>(&run.stderr).unwrap()["errors"][0]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let lower = rolegate(&[
+        "--json",
+        "build",
+        s(&next),
+        "--key",
+        s(&key),
+        "--out",
+        s(&refused),
+        "--revision",
+        "6",
+        "--delta-from",
+        s(&old),
+    ]);
+    assert_eq!(code(lower), "ROLLBACK");
+    assert_eq!(
+        code(build(
+            &["--delta-from", s(&old), "--subject", "bob"],
+            &refused
+        )),
+        "WRONG_SUBJECT"
+    );
+    assert_eq!(
+        code(build(&["--delta-from", s(&next)], &refused)),
+        "BAD_MAGIC"
+    );
+    assert!(!refused.exists());
+}
