@@ -571,6 +571,21 @@ fn build_delta_from_applies_to_the_full_build_and_refuses_what_cannot_follow() {
     assert_eq!(report["bytes"], delta_bytes.len());
     assert_eq!(report["full_bytes"], full_bytes.len());
     assert_eq!(report["from_revision"], 7);
+    let shown = rolegate(&["--json", "inspect", s(&delta)]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(
+        (
+            shown["from_revision"].as_u64(),
+            shown["to_revision"].as_u64()
+        ),
+        (Some(7), Some(8))
+    );
+    assert_eq!(shown["tenant"], "acme");
+    assert_contains(
+        &rolegate(&["inspect", s(&delta)]).stdout,
+        "revisions       7 -> 8",
+    );
 
     // What the delta builds on the old snapshot is the full build's engine.
     let keys = rolegate::KeySet::from_keys([rolegate::PublicKey::parse(&public).unwrap()]).unwrap();

@@ -116,6 +116,15 @@ impl<'a> Delta<'a> {
     }
 }
 
+/// A delta's key id and header, without checking its signature: for inspection only.
+pub fn read_unverified(bytes: &[u8]) -> Result<(&str, Delta<'_>)> {
+    let envelope = crate::snapshot::envelope::Unverified::parse_as(bytes, &DELTA_MAGIC, "delta")?;
+    Ok((
+        envelope.key_id(),
+        Delta::decode(envelope.payload_unverified())?,
+    ))
+}
+
 /// One step of a delta, as the builder finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Op {
