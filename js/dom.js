@@ -13,7 +13,7 @@
 //   :is([data-can], [data-can-any], [data-can-all], [data-cannot]):not([data-rolegate]) { visibility: hidden; }
 
 import { readOptions, typeError } from "./errors.js";
-import { etagFetcher } from "./snapshot-fetch.js";
+import { deltaBuild, etagFetcher } from "./snapshot-fetch.js";
 import { subscribe } from "./snapshot-events.js";
 import { deltaOption, refreshFromDelta } from "./deltas.js";
 
@@ -353,7 +353,7 @@ export function refresher(gate, url, options = {}) {
   if (typeof fetchImpl !== "function") throw typeError("option `fetch` must be a function");
 
   const events = new EventTarget();
-  const next = etagFetcher(url, fetchImpl, { cache: "no-cache" });
+  const next = etagFetcher(url, fetchImpl, { cache: "no-cache" }, () => deltaBuild(gate));
   let timer = null;
   let stopped = false;
   let running = null;

@@ -23,6 +23,12 @@ function checkScope(scope) {
   }
 }
 
+/** Gates whose current snapshot was built by `applyDelta` (not loaded from its own bytes). */
+const builtByDelta = new WeakSet();
+
+/** The key under which a gate answers what a delta built it to (see `Gate`, `deltaBuild`). */
+const DELTA_BUILD = Symbol.for("rolegate.deltaBuild");
+
 /** Whether `error` is an error thrown by rolegate for bad or refused input. */
 export function isRolegateError(error) {
   return error instanceof Error && typeof error.code === "string";
@@ -448,6 +454,7 @@ export class Gate extends EventTarget {
   update(bytes) {
     const raw = plainBytes(bytes);
     this.#core.wasm.update(raw, this.#core.now(), false);
+    builtByDelta.delete(this);
     this.#core.bytes = raw.byteLength;
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
@@ -464,6 +471,7 @@ export class Gate extends EventTarget {
   applyDelta(bytes) {
     const raw = plainBytes(bytes, "delta bytes");
     this.#core.wasm.update(raw, this.#core.now(), true);
+    builtByDelta.add(this);
     this.#core.index();
     this.dispatchEvent(new Event("updated"));
   }
@@ -479,6 +487,16 @@ export class Gate extends EventTarget {
 
   [Symbol.dispose ?? Symbol.for("Symbol.dispose")]() {
     this.close();
+  }
+
+  /**
+   * `{revision, issuedAt}` (seconds) when `applyDelta` built what the gate holds, else
+   * null: the sources then skip the full snapshot of that very build (its bytes are what
+   * the gate already holds) rather than download and load it again.
+   */
+  get [DELTA_BUILD]() {
+    if (!builtByDelta.has(this) || this.closed) return null;
+    return { revision: this.revision, issuedAt: Math.floor(Number(this.issuedAt) / 1000) };
   }
 
   /** Whether `close()` was called. */

@@ -3,7 +3,7 @@
 // revalidated with its ETag.
 import { plainBytes, plainOptions } from "./plain.js";
 import { readOptions, typeError } from "./errors.js";
-import { etagFetcher } from "./snapshot-fetch.js";
+import { deltaBuild, etagFetcher, sameBuild } from "./snapshot-fetch.js";
 import { subscribe } from "./snapshot-events.js";
 import { deltaOption, refreshFromDelta } from "./deltas.js";
 
@@ -11,8 +11,11 @@ function sameBytes(a, b) {
   return a !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-/** Where the bytes come from: `pull(env)` gives `{bytes, accept()}`, or null when unchanged. */
-function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
+/**
+ * Where the bytes come from: `pull(env)` gives `{bytes, accept()}`, or null when unchanged
+ * (the same bytes again, or the very build `held()` says the gate holds).
+ */
+function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }, held) {
   const given = [snapshot, get, url].filter((x) => x !== undefined).length;
   if (given !== 1) throw typeError("a snapshot source needs exactly one of `snapshot`, `get` and `url`");
   if (snapshot !== undefined) {
@@ -28,13 +31,14 @@ function puller({ snapshot, get, url, fetch: fetchImpl = globalThis.fetch }) {
         const value = await get(env);
         if (value === null || value === undefined) throw Object.assign(new Error("the snapshot getter found no snapshot"), { code: "NOT_FOUND" });
         const bytes = plainBytes(value);
+        if (sameBuild(bytes, held())) last = bytes;
         return sameBytes(last, bytes) ? null : { bytes, accept: () => (last = bytes) };
       },
     };
   }
   if (typeof url !== "string" && !(url instanceof URL)) throw typeError("`url` must be a string or a URL");
   if (typeof fetchImpl !== "function") throw typeError("option `fetch` must be a function");
-  return { refreshable: true, pull: etagFetcher(url, fetchImpl) };
+  return { refreshable: true, pull: etagFetcher(url, fetchImpl, {}, held) };
 }
 
 /** The `snapshotSource` of an entry, loading snapshots into that entry's `Gate`. */
@@ -59,14 +63,14 @@ function snapshotSource(Gate, options) {
   const names = ["snapshot", "get", "url", "fetch", "refresh", "onError", "onUpdate", "events", "delta"];
   const { snapshot, get, url, fetch, refresh = 60000, onError = () => {}, onUpdate = () => {}, events, delta } = readOptions(options, names, "snapshotSource's options");
   deltaOption(delta);
+  let gate = null;
   const gateOptions = plainOptions(options);
   if (typeof refresh !== "number" || !(refresh >= 0)) throw typeError("option `refresh` must be a number of ms");
   if (typeof onError !== "function" || typeof onUpdate !== "function") throw typeError("`onError` and `onUpdate` must be functions");
-  const { refreshable, pull } = puller({ snapshot, get, url, fetch });
+  const { refreshable, pull } = puller({ snapshot, get, url, fetch }, () => deltaBuild(gate));
   if (events !== undefined && typeof events !== "string" && !(events instanceof URL)) throw typeError("option `events` must be a string or a URL");
   if (events !== undefined && !refreshable) throw typeError("option `events` needs a source that can refresh (`get` or `url`)");
 
-  let gate = null;
   let unsubscribe = null;
   let loading = null;
   let refreshing = null;

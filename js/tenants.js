@@ -12,7 +12,8 @@
 // near its high-water mark: the cap (what the held gates count, `gate.memoryBytes`) plus
 // the largest snapshot loading while the least recent is not yet closed, plus allocator
 // slack. Size the cap with that in mind (docs/tenants.md has measured figures).
-import { plainOptions } from "./plain.js";
+import { plainBytes, plainOptions } from "./plain.js";
+import { deltaBuild, sameBuild } from "./snapshot-fetch.js";
 import { readOptions, rolegateError, typeError } from "./errors.js";
 import { deltaOption, refreshFromDelta } from "./deltas.js";
 
@@ -135,6 +136,8 @@ function tenantSource(Gate, engineMemoryBytes, options) {
         // A gate evicted meanwhile is not brought back by its refresh. An update verifies
         // the bytes and refuses a lower revision; the gate serving keeps serving if refused.
         if (held.get(tenant) !== entry) return;
+        // The very build the gate holds (reached by a delta, say) is not loaded again.
+        if (sameBuild(plainBytes(bytes), deltaBuild(entry.gate))) return;
         entry.gate.update(bytes);
         account(tenant, entry);
       } catch (error) {

@@ -168,3 +168,53 @@ test("sources try the delta first and fall back to the full snapshot when it is 
   assert.deepEqual(tenantDeltas[0], [policy.tenant, 1]);
   tenants.close();
 });
+
+test("after a delta, a URL source does not download the full snapshot of the build it holds; another build of it, it does", async () => {
+  const { policy, now } = vectors(files[0]);
+  const next = withOneGrant(policy);
+  const old = rg.compiler.signSync(policy, { key: keyJson, revision: 1, issuedAt: ISSUED });
+  const full = rg.compiler.signSync(next, { key: keyJson, revision: 2, issuedAt: ISSUED });
+  const delta = rg.compiler.delta(old, next, { key: keyJson, revision: 2, issuedAt: ISSUED });
+  let served = { bytes: old, etag: '"r1"' };
+  const chunks = { served: 0 };
+  const fetch = async (url, init) => {
+    if (init.headers["if-none-match"] === served.etag) return new Response(null, { status: 304 });
+    const { bytes } = served;
+    let at = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        chunks.served++;
+        controller.enqueue(bytes.slice(at, (at += 256)));
+      },
+    });
+    return new Response(body, { headers: { etag: served.etag } });
+  };
+  const updates = [];
+  const source = rg.snapshotSource({
+    keys,
+    clock: () => now,
+    url: "https://cdn.test/acme/tenant.snapshot",
+    fetch,
+    delta: (revision) => (revision === 1 ? delta : null),
+    onUpdate: (g) => updates.push(g.revision),
+  });
+  const gate = await source();
+  served = { bytes: full, etag: '"r2"' };
+  assert.equal(await source.refresh(), true);
+  assert.equal(gate.revision, 2);
+  // The full snapshot of revision 2 is that very build: its header is read, the rest is not.
+  chunks.served = 0;
+  assert.equal(await source.refresh(), false);
+  assert.ok(chunks.served <= 2 && full.length > 256 * 4, `${chunks.served} chunks of ${Math.ceil(full.length / 256)}`);
+  chunks.served = 0;
+  assert.equal(await source.refresh(), false, "and its ETag is now the one sent");
+  assert.equal(chunks.served, 0);
+  assert.deepEqual(updates, [1, 2]);
+  // Revision 2 signed again later (a new expiry, say): another build, downloaded and loaded.
+  const resigned = rg.compiler.signSync(next, { key: keyJson, revision: 2, issuedAt: "2026-11-05T00:00:00Z", ttl: "30d" });
+  served = { bytes: resigned, etag: '"r2b"' };
+  assert.equal(await source.refresh(), true);
+  assert.equal(gate.issuedAt.getTime(), Date.parse("2026-11-05T00:00:00Z"));
+  assert.deepEqual(updates, [1, 2, 2]);
+});

@@ -190,6 +190,14 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
         });
       }
       assert.equal(new Gate(good.buffer.slice(0), { keys: keys(), clock: () => ACME_NOW }).revision, 100, "an ArrayBuffer works");
+      // Key text is base64, standard or URL-safe, padding optional, strictly (decoded in JS).
+      const id = new Gate(good, { keys: keys(), clock: () => ACME_NOW }).keyId;
+      const text = keys()[id];
+      const urlSafe = text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      assert.equal(new Gate(good, { keys: { [id]: ` ${urlSafe} ` }, clock: () => ACME_NOW }).revision, 100);
+      for (const bad of ["not base64!", `${text}==`, `${text.slice(0, -2)}B=`, text.slice(1), "", "a"]) {
+        assert.throws(() => new Gate(good, { keys: { [id]: bad }, clock: () => ACME_NOW }), (e) => e.code === "BAD_KEY" && e.name === "RolegateError", JSON.stringify(bad));
+      }
       const bob = open("acme-bob.snapshot", { subject: "bob" });
       assert.equal(bob.sliceSubject, "bob");
       assert.equal(bob.can("bob", "roles.create", "shop-dev"), true);

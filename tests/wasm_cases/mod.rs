@@ -30,7 +30,9 @@ fn key() -> SigningKey {
 fn options(extra: &[(&str, JsValue)]) -> JsValue {
     let public = key().public_key();
     let keys = Object::new();
-    Reflect::set(&keys, &public.key_id().into(), &public.to_base64().into()).unwrap();
+    // Key bytes: the JS layer decodes base64 text before the engine sees it.
+    let raw = Uint8Array::from(&public.to_bytes()[..]);
+    Reflect::set(&keys, &public.key_id().into(), &raw).unwrap();
     let o = Object::new();
     Reflect::set(&o, &"keys".into(), &keys).unwrap();
     for (k, v) in extra {
@@ -145,7 +147,7 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
     let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
     let mut tampered = ACME_SNAPSHOT.to_vec();
     tampered[200] ^= 4;
-    let err = gate.update(bytes(&tampered), now).unwrap_err();
+    let err = gate.update(bytes(&tampered), now, false).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(code(&err), "BAD_SIGNATURE");
     assert_eq!(
@@ -156,7 +158,7 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
         Some("RolegateError")
     );
     // Same revision reloads; a lower revision is a rollback.
-    gate.update(bytes(ACME_SNAPSHOT), now).unwrap();
+    gate.update(bytes(ACME_SNAPSHOT), now, false).unwrap();
     let policy = compile_json(
         ACME_POLICY,
         &BuildOptions {
@@ -167,7 +169,11 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
     )
     .unwrap();
     assert_eq!(
-        code(&gate.update(bytes(&seal(&policy, &key())), now).unwrap_err()),
+        code(
+            &gate
+                .update(bytes(&seal(&policy, &key())), now, false)
+                .unwrap_err()
+        ),
         "ROLLBACK"
     );
     assert!(
@@ -231,6 +237,32 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
 }
 
 #[wasm_bindgen_test]
+fn the_golden_delta_applies_in_wasm_and_a_tampered_one_keeps_the_old_snapshot() {
+    const DELTA: &[u8] = include_bytes!("../fixtures/acme-8.delta");
+    let now = ms("2026-11-23T12:00:00Z");
+    let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
+    let mut tampered = DELTA.to_vec();
+    tampered[60] ^= 1;
+    assert_eq!(
+        code(&gate.update(bytes(&tampered), now, true).unwrap_err()),
+        "BAD_SIGNATURE"
+    );
+    assert_eq!(
+        code(&gate.update(bytes(ACME_SNAPSHOT), now, true).unwrap_err()),
+        "BAD_MAGIC"
+    );
+    assert_eq!(gate.revision(), 7.0);
+    assert!(!gate.can("carol", "folders.view", None, now));
+    gate.update(bytes(DELTA), now, true).unwrap();
+    assert_eq!(gate.revision(), 8.0);
+    assert!(gate.can("carol", "folders.view", None, now));
+    assert_eq!(
+        code(&gate.update(bytes(DELTA), now, true).unwrap_err()),
+        "DELTA_BASE"
+    );
+}
+
+#[wasm_bindgen_test]
 fn checks_deny_after_expiry_and_for_a_clock_that_is_not_a_number() {
     let gate = WasmGate::new(
         bytes(ACME_SNAPSHOT),
@@ -288,8 +320,25 @@ fn bad_arguments_throw_type_errors() {
         WasmGate::new(bytes(ACME_SNAPSHOT), o.into(), now)
     };
     let bad_key = Object::new();
-    Reflect::set(&bad_key, &"rolegate-test-1".into(), &"not base64!".into()).unwrap();
+    Reflect::set(
+        &bad_key,
+        &"rolegate-test-1".into(),
+        &Uint8Array::new_with_length(31),
+    )
+    .unwrap();
     assert_eq!(code(&keys_only(bad_key.into()).unwrap_err()), "BAD_KEY");
+    // Text reaches the engine only through the JS layer, which decodes it.
+    let text_key = Object::new();
+    Reflect::set(
+        &text_key,
+        &"rolegate-test-1".into(),
+        &key().public_key().to_base64().into(),
+    )
+    .unwrap();
+    assert_eq!(
+        code(&keys_only(text_key.into()).unwrap_err()),
+        "INVALID_ARGUMENT"
+    );
     let numeric_key = Object::new();
     Reflect::set(&numeric_key, &"k".into(), &7.into()).unwrap();
     assert_eq!(
