@@ -23,6 +23,12 @@ const CONTROLS = [
   ["revoke-key", "all", ["api.key.revoke"], "disable"],
   ["cancel", "all", ["billing.cancel"], "remove"],
   ["allowlist", "all", ["organization.whitelist.manage"], "inert"],
+  // The cards: one with nothing its user may do collapses.
+  ["card-members", "all", ["organization.invite"], "hide"],
+  ["card-roles", "all", ["roles.create"], "hide"],
+  ["card-keys", "all", ["api.key.view"], "hide"],
+  ["card-billing", "any", ["billing.portal", "billing.cancel"], "hide"],
+  ["card-settings", "all", ["organization.update"], "hide"],
 ];
 const USERS = ["alice", "bob", "carol", "dave", "frank"];
 const SCOPES = [null, "shop", "shop-dev", "shop-prod", "internal", "internal-dev"];
@@ -48,7 +54,7 @@ function expected(user, scope) {
 
 const READ_STATE = () =>
   Object.fromEntries(
-    ["tab-members", "tab-roles", "tab-keys", "tab-billing", "tab-settings", "invite", "create-role", "revoke-key", "cancel", "allowlist", "cancel-help"].map((id) => {
+    ["tab-members", "tab-roles", "tab-keys", "tab-billing", "tab-settings", "invite", "create-role", "revoke-key", "cancel", "allowlist", "cancel-help", "card-members", "card-roles", "card-keys", "card-billing", "card-settings"].map((id) => {
       const el = document.getElementById(id);
       if (!el) return [id, "absent"];
       if (el.hidden) return [id, "hidden"];
