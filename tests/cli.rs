@@ -543,10 +543,9 @@ fn build_delta_from_applies_to_the_full_build_and_refuses_what_cannot_follow() {
     }
     let next = dir.join("next.json");
     std::fs::write(&next, doc.to_string()).unwrap();
-    let stamp = ["--revision", "8", "--issued-at", "2026-11-01T00:00:00Z"];
     let full = dir.join("next.snap");
     let delta = dir.join("next.delta");
-    let build = |extra: &[&str], out: &PathBuf| {
+    let build_at = |revision: &str, extra: &[&str], out: &PathBuf| {
         let mut args = vec![
             "--json",
             "build",
@@ -555,11 +554,15 @@ fn build_delta_from_applies_to_the_full_build_and_refuses_what_cannot_follow() {
             s(&key),
             "--out",
             s(out),
+            "--revision",
+            revision,
+            "--issued-at",
+            "2026-11-01T00:00:00Z",
         ];
-        args.extend_from_slice(&stamp);
         args.extend_from_slice(extra);
         rolegate(&args)
     };
+    let build = |extra: &[&str], out: &PathBuf| build_at("8", extra, out);
     assert_eq!(build(&[], &full).code, 0);
     let run = build(&["--delta-from", s(&old)], &delta);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -606,19 +609,7 @@ fn build_delta_from_applies_to_the_full_build_and_refuses_what_cannot_follow() {
             .unwrap()
             .to_string()
     };
-    let lower = rolegate(&[
-        "--json",
-        "build",
-        s(&next),
-        "--key",
-        s(&key),
-        "--out",
-        s(&refused),
-        "--revision",
-        "6",
-        "--delta-from",
-        s(&old),
-    ]);
+    let lower = build_at("6", &["--delta-from", s(&old)], &refused);
     assert_eq!(code(lower), "ROLLBACK");
     assert_eq!(
         code(build(

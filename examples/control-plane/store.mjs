@@ -122,23 +122,27 @@ export async function change(db, signing, tenant, change) {
   });
 }
 
+/**
+ * The delta from the revision published before, `{ from, bytes }`, or null: none at the
+ * first publish, and none when the compiler refuses one (that snapshot is of another
+ * tenant or at a revision not below this one): readers then fetch the full snapshot.
+ */
+function deltaFrom(before, compiled, stamp) {
+  if (before === null || stamp.key === undefined) return null;
+  try {
+    return { from: before.revision, bytes: deltaOf(before.snapshot, compiled, stamp) };
+  } catch {
+    return null;
+  }
+}
+
 /** The tenant snapshot and every user's slice, signed at `revision`. */
 export async function signAll(compiled, doc, { previous, ...signing }, revision) {
   // One issue time for the snapshot and its delta, so that the delta builds exactly it.
   const stamp = { ...signing, revision, ttl: "30d", issuedAt: new Date() };
   const tenant = await sign(compiled, stamp);
   const users = doc.subjects.filter((s) => s.kind === "user").map((s) => s.id);
-  // The delta from the revision published before (none at the first publish, or when
-  // that one is of another tenant or key: readers then fetch the full snapshot).
-  const before = previous?.() ?? null;
-  let delta = null;
-  if (before !== null && stamp.key !== undefined) {
-    try {
-      delta = { from: before.revision, bytes: deltaOf(before.snapshot, compiled, stamp) };
-    } catch {
-      delta = null;
-    }
-  }
+  const delta = deltaFrom(previous?.() ?? null, compiled, stamp);
   return { tenant: doc.tenant, revision, snapshot: tenant, slices: await slices(compiled, { ...stamp, subjects: users }), delta };
 }
 

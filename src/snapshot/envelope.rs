@@ -32,10 +32,15 @@ pub fn signed_part(payload: &Payload, key_id: &str) -> Vec<u8> {
     framed(&MAGIC, key_id, &payload.to_bytes())
 }
 
+/// The length of an envelope around `body_len` bytes, signed under `key_id`.
+pub fn sealed_len(key_id: &str, body_len: usize) -> usize {
+    MAGIC.len() + 3 + key_id.len() + body_len + SIGNATURE_BYTES
+}
+
 /// `magic | version | key id | body`: what a signature covers, for any envelope.
 pub(crate) fn framed(magic: &[u8; 4], key_id: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(sealed_len(key_id, body.len()));
     let key_id = key_id.as_bytes();
-    let mut out = Vec::with_capacity(magic.len() + 3 + key_id.len() + body.len() + SIGNATURE_BYTES);
     out.extend_from_slice(magic);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     // Key ids are at most 64 bytes (checked by the caller).

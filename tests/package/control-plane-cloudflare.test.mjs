@@ -6,16 +6,13 @@
 // worker (tenantSource behind the edge guard) reads. A change through the admin API
 // publishes its delta first; the edge worker applies it and answers the new revision.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { root } from "./harness.mjs";
+import { emulate, worker } from "./miniflare.mjs";
 import { stageControlPlane, startControlPlane } from "./control-plane-harness.mjs";
 
-const toolchains = join(root, "tests", "toolchains", "node_modules");
-const { Miniflare } = createRequire(join(toolchains, "noop.js"))("miniflare");
 const dir = stageControlPlane();
 const compiler = await import(pathToFileURL(join(dir, "node_modules", "rolegate", "compiler.js")).href);
 const { kvWriter, s3Writer } = await import(pathToFileURL(join(dir, "cloudflare.mjs")).href);
@@ -97,19 +94,11 @@ let cp;
 before(async () => {
   writeFileSync(join(dir, "api-worker.js"), API);
   writeFileSync(join(dir, "edge-worker.js"), EDGE);
-  const shared = { modules: true, modulesRoot: dir, compatibilityDate: "2025-06-01", kvNamespaces: { SNAPSHOTS: "snapshots" }, r2Buckets: { BUCKET: "snapshots" } };
-  const rules = [
-    { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-  ];
-  mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    workers: [
-      { ...shared, name: "api", scriptPath: join(dir, "api-worker.js"), modulesRules: rules, bindings: CREDENTIALS },
-      { ...shared, name: "edge", scriptPath: join(dir, "edge-worker.js"), modulesRules: rules, bindings: { KEYS: JSON.stringify(KEYS) } },
-    ],
-  });
+  const storage = { kvNamespaces: { SNAPSHOTS: "snapshots" }, r2Buckets: { BUCKET: "snapshots" } };
+  mf = emulate(
+    worker(dir, "api-worker.js", { ...storage, name: "api", bindings: CREDENTIALS }),
+    worker(dir, "edge-worker.js", { ...storage, name: "edge", bindings: { KEYS: JSON.stringify(KEYS) } }),
+  );
   api = (await mf.ready).toString().replace(/\/$/, "");
   cp = await startControlPlane(dir, {
     ROLEGATE_SIGNING_KEY: signingKey.key,

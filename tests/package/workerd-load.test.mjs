@@ -6,15 +6,13 @@
 // written here (not rolegate), the count of held bytes against the cap after every
 // batch. Prints hit rate, p50/p99 latency and loads per second.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { project, root } from "./harness.mjs";
+import { project } from "./harness.mjs";
+import { emulate, worker } from "./miniflare.mjs";
 
-const toolchains = join(root, "tests", "toolchains", "node_modules");
-const { Miniflare } = createRequire(join(toolchains, "noop.js"))("miniflare");
 const dir = project("workerd-load", "module");
 writeFileSync(join(dir, "entry.mjs"), 'export * as compiler from "rolegate/compiler";\n');
 const { compiler } = await import(pathToFileURL(join(dir, "entry.mjs")).href);
@@ -108,21 +106,7 @@ let mf;
 
 before(async () => {
   writeFileSync(join(dir, "worker.js"), WORKER);
-  mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    modulesRoot: dir,
-    scriptPath: join(dir, "worker.js"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-06-01",
-    kvNamespaces: ["SNAPSHOTS"],
-    r2Buckets: ["BUCKET"],
-    bindings: { KEYS: JSON.stringify(KEYS) },
-  });
+  mf = emulate(worker(dir, "worker.js", { kvNamespaces: ["SNAPSHOTS"], r2Buckets: ["BUCKET"], bindings: { KEYS: JSON.stringify(KEYS) } }));
   const kv = await mf.getKVNamespace("SNAPSHOTS");
   const bucket = await mf.getR2Bucket("BUCKET");
   const started = Date.now();

@@ -5,15 +5,13 @@
 // modules as a worker imports them. Every answer is checked against each tenant's own
 // gate; a new revision written to KV is picked up by the background refresh.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { project, root } from "./harness.mjs";
+import { project } from "./harness.mjs";
+import { emulate, worker } from "./miniflare.mjs";
 
-const toolchains = join(root, "tests", "toolchains", "node_modules");
-const { Miniflare } = createRequire(join(toolchains, "noop.js"))("miniflare");
 const dir = project("workers-storage", "module");
 writeFileSync(join(dir, "entry.mjs"), 'export * from "rolegate";\nexport * as compiler from "rolegate/compiler";\n');
 const rg = await import(pathToFileURL(join(dir, "entry.mjs")).href);
@@ -55,21 +53,7 @@ const docs = new Map(TENANTS.map((t, i) => [t, policy(t, 5 + i * 7)]));
 let mf;
 before(async () => {
   writeFileSync(join(dir, "worker.js"), WORKER);
-  mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    modulesRoot: dir,
-    scriptPath: join(dir, "worker.js"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-06-01",
-    kvNamespaces: ["SNAPSHOTS"],
-    r2Buckets: ["BUCKET"],
-    bindings: { KEYS: JSON.stringify(KEYS) },
-  });
+  mf = emulate(worker(dir, "worker.js", { kvNamespaces: ["SNAPSHOTS"], r2Buckets: ["BUCKET"], bindings: { KEYS: JSON.stringify(KEYS) } }));
   const kv = await mf.getKVNamespace("SNAPSHOTS");
   const bucket = await mf.getR2Bucket("BUCKET");
   for (const [tenant, doc] of docs) {

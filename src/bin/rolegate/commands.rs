@@ -260,7 +260,13 @@ fn build(
         if is_stdio(out) {
             return Ok(ExitCode::SUCCESS);
         }
-        let full = seal(&payload, &key).len();
+        // The full snapshot's size, from the payload length the delta states (not by
+        // signing the whole snapshot again).
+        let (_, stated) = rolegate::snapshot::delta::read_unverified(&delta)?;
+        let full = rolegate::snapshot::envelope::sealed_len(
+            key.key_id(),
+            usize::try_from(stated.to_len).unwrap_or(usize::MAX),
+        );
         if json {
             print_json(&json!({
                 "file": out.display().to_string(), "bytes": delta.len(), "full_bytes": full,
