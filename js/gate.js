@@ -1,12 +1,12 @@
 // The public API of the rolegate package, the same in every runtime. The entry files
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
-import { WasmGate } from "./engine.js";
-import { plainBytes, plainOptions } from "./plain.js";
+import { WasmGate, WasmTrust } from "./engine.js";
+import { engineOptions, plainBytes, plainOptions } from "./plain.js";
 import { describe, rolegateError, typeError } from "./errors.js";
 import { suggest, warnUnknown } from "./suggest.js";
 
-/** Unknown subject names remembered, at most; past this the set starts over. */
-const MAX_UNKNOWN_SUBJECTS = 50000;
+/** Unknown names remembered (of each kind), at most; past this a set starts over. */
+const MAX_UNKNOWN_NAMES = 50000;
 /** Slots of the permission-set cache, and the words it may hold in all. */
 const MAX_CACHE_SLOTS = 65536;
 const MAX_CACHE_WORDS = 1 << 18;
@@ -111,28 +111,35 @@ class Core {
     return this.engine;
   }
 
-  /** Rebuilds the maps and empties the cache after a load or update (a new epoch). */
+  /**
+   * Empties the maps and the cache after a load or update (a new epoch). Names get their
+   * ids from the engine the first time they are asked and are remembered from then on,
+   * known or not, so a load builds no table of names and a gate holds only the names its
+   * callers use; the whole catalog and scope list are read only when asked for.
+   */
   index() {
     this.epoch = (this.epoch ?? 0) + 1;
-    this.permissionIds = new Map(this.wasm.permissionNames().map((name, i) => [name, i]));
-    this.scopeIds = new Map(this.wasm.scopeIds().map((id, i) => [id, i]));
-    this.subjectIds = new Map();
-    this.unknownSubjects = new Set();
+    const wasm = this.wasm;
+    this.permissionIds = new Names(this, "permissionId");
+    this.scopeIds = new Names(this, "scopeId");
+    this.subjectIds = new Names(this, "subjectId");
+    this.catalog = null;
+    this.scopeList = null;
     // A two-way cache of permission sets by (subject id, scope id): a bucket holds the sets
     // of the last two keys fetched there (one engine call that passes numbers only), so a
     // caller costs one engine call and every later check of it a bit test. It starts
     // small (nothing is allocated by a load) and doubles while sets keep evicting each
     // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, and to twice the keys there are.
-    this.width = Math.max(1, Math.ceil(this.permissionIds.size / 32));
-    this.scopeCount = this.scopeIds.size;
+    this.permissionCount = wasm.permissionCount;
+    this.width = Math.max(1, Math.ceil(this.permissionCount / 32));
+    this.scopeCount = wasm.scopeCount;
     let limit = 16;
-    const keys = this.wasm.subjectCount * Math.max(1, this.scopeCount);
+    const keys = wasm.subjectCount * Math.max(1, this.scopeCount);
     while (limit < MAX_CACHE_SLOTS && limit < keys * 2 && limit * 2 * this.width <= MAX_CACHE_WORDS) limit *= 2;
     this.slotLimit = limit;
     this.resize(0);
-    this.denyFrom = this.wasm.denyFrom;
+    this.denyFrom = wasm.denyFrom;
     this.expiredSignalled = false;
-    this.permissionCount = this.permissionIds.size;
     this.settle();
   }
 
@@ -227,25 +234,22 @@ class Core {
   }
 
   subjectId(subject) {
-    let id = this.subjectIds.get(subject);
-    if (id === undefined) {
-      if (this.unknownSubjects.has(subject)) return -1;
-      id = subject.isWellFormed() ? this.wasm.subjectId(subject) : -1;
-      if (id >= 0) {
-        this.subjectIds.set(subject, id);
-      } else {
-        // Unknown names are remembered too (callers repeat them), in a bounded set.
-        if (this.unknownSubjects.size >= MAX_UNKNOWN_SUBJECTS) this.unknownSubjects.clear();
-        this.unknownSubjects.add(subject);
-      }
-    }
-    return id;
+    return this.subjectIds.id(subject);
   }
 
   scopeId(scope) {
-    if (scope === undefined || scope === null) return this.scopeIds.size > 0 ? 0 : -1;
-    const id = this.scopeIds.get(scope);
-    return id === undefined ? -1 : id;
+    if (scope === undefined || scope === null) return this.scopeCount > 0 ? 0 : -1;
+    return this.scopeIds.id(scope);
+  }
+
+  /** The catalog's names in id order, read from the engine once an epoch. */
+  permissionNames() {
+    return (this.catalog ??= this.wasm.permissionNames());
+  }
+
+  /** The scope ids in id order (root first), read from the engine once an epoch. */
+  scopeNames() {
+    return (this.scopeList ??= this.wasm.scopeIds());
   }
 
   /** Whether the snapshot still serves at `now`; signals `expired` once when it stops. */
@@ -257,6 +261,45 @@ class Core {
       this.target.dispatchEvent(new Event("expired"));
     }
     return false;
+  }
+}
+
+/**
+ * Ids by name, asked of the engine (`wasm[lookup](name)`) once per name and remembered:
+ * known names in a map (at most as many as the snapshot holds), unknown ones in a set
+ * that starts over past MAX_UNKNOWN_NAMES, since callers repeat both. Once the gate is
+ * closed every name it does not know is unknown.
+ */
+class Names {
+  constructor(core, lookup) {
+    this.core = core;
+    this.lookup = lookup;
+    this.known = new Map();
+    this.unknown = null;
+  }
+
+  get size() {
+    return this.known.size;
+  }
+
+  /** The id of `name` (a string), or -1 when the snapshot has no such name. */
+  id(name) {
+    const id = this.known.get(name);
+    return id === undefined ? this.miss(name) : id;
+  }
+
+  miss(name) {
+    if (this.unknown?.has(name) || this.core.closed) return -1;
+    // A string that is not valid Unicode would reach the engine as U+FFFD: unknown.
+    const id = name.isWellFormed() ? this.core.wasm[this.lookup](name) : -1;
+    if (id >= 0) {
+      this.known.set(name, id);
+    } else {
+      this.unknown ??= new Set();
+      if (this.unknown.size >= MAX_UNKNOWN_NAMES) this.unknown.clear();
+      this.unknown.add(name);
+    }
+    return id;
   }
 }
 
@@ -303,8 +346,8 @@ class Binding {
   #slowCan(permission) {
     checkString(permission, "permission");
     const core = this.#core;
-    const id = core.permissionIds.get(permission);
-    const allowed = id !== undefined && this.#has(id);
+    const id = core.permissionIds.id(permission);
+    const allowed = id >= 0 && this.#has(id);
     if (this.#fast !== null && this.#allowed === null && ++this.#uses > core.permissionCount) this.#allowed = this.#names();
     return allowed;
   }
@@ -320,7 +363,8 @@ class Binding {
   /** The permission names the set holds. */
   #names() {
     const names = new Set();
-    for (const [name, id] of this.#core.permissionIds) if (this.#core.bit(this.#words, 0, id)) names.add(name);
+    const catalog = this.#core.permissionNames();
+    for (let id = 0; id < catalog.length; id++) if (this.#core.bit(this.#words, 0, id)) names.add(catalog[id]);
     return names;
   }
 
@@ -353,6 +397,17 @@ class Binding {
   }
 }
 
+/** The engine of `raw` snapshot bytes, verified with what `engineOptions` checked. */
+function load(raw, { keys, load }, now) {
+  const trust = new WasmTrust(...load);
+  try {
+    for (const [id, key] of keys) trust.key(id, key);
+    return new WasmGate(raw, trust, now);
+  } finally {
+    trust.free();
+  }
+}
+
 /**
  * A loaded, verified role snapshot answering permission checks. Emits `updated` after
  * a successful `update` and `expired` (once per snapshot) when a check finds the
@@ -377,7 +432,7 @@ export class Gate extends EventTarget {
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
     const raw = plainBytes(bytes);
-    this.#core = new Core(new WasmGate(raw, plain, readClock(clock)), clock, this, plain.clock === undefined);
+    this.#core = new Core(load(raw, engineOptions(plain), readClock(clock)), clock, this, plain.clock === undefined);
     this.#core.bytes = raw.byteLength;
   }
 
@@ -388,13 +443,16 @@ export class Gate extends EventTarget {
     checkScope(scope);
     const core = this.#core;
     if (core.closed) return false;
-    const p = core.permissionIds.get(permission);
+    let p = core.permissionIds.known.get(permission);
     if (p === undefined) {
-      warnUnknown(permission, core.permissionIds.keys(), "gate.can");
-      return false;
+      p = core.permissionIds.miss(permission);
+      if (p < 0) {
+        warnUnknown(permission, core.permissionNames(), "gate.can");
+        return false;
+      }
     }
-    // Names in the maps came from the engine (valid Unicode); only a subject name the map
-    // does not know yet goes to the engine, and subjectId refuses it if ill-formed.
+    // Names in the maps came from the engine (valid Unicode); only a name a map does not
+    // know yet goes to the engine, and the map refuses it if ill-formed.
     const s = core.subjectId(subject);
     if (s < 0) return false;
     const sc = core.scopeId(scope ?? undefined);
@@ -410,8 +468,8 @@ export class Gate extends EventTarget {
     this.#core.live(now);
     const decision = this.#core.wasm.explain(valid(subject), valid(permission), valid(scope) ?? undefined, now);
     // A near name for what was unknown, as the CLI gives it.
-    const known = { unknown_permission: [permission, this.#core.permissionIds], unknown_scope: [scope, this.#core.scopeIds] }[decision.reason];
-    decision.suggestion = known ? suggest(known[0], known[1].keys()) : null;
+    const known = { unknown_permission: () => [permission, this.#core.permissionNames()], unknown_scope: () => [scope, this.#core.scopeNames()] }[decision.reason]?.();
+    decision.suggestion = known ? suggest(known[0], known[1]) : null;
     if (decision.suggestion) decision.message += ` (did you mean \`${decision.suggestion}\`?)`;
     return decision;
   }
@@ -437,7 +495,7 @@ export class Gate extends EventTarget {
   /** The id of a permission for `Binding.canId`, or -1 when unknown. Ids change on update. */
   permissionId(permission) {
     checkString(permission, "permission");
-    return this.#core.permissionIds.get(permission) ?? -1;
+    return this.#core.permissionIds.id(permission);
   }
 
   /** A handle for one subject on one scope, for checking many permissions fast. */
@@ -555,7 +613,7 @@ export class Gate extends EventTarget {
 
   /** The snapshot's scope ids, root first (for routing by scope; a copy). */
   get scopes() {
-    return [...this.#core.scopeIds.keys()];
+    return [...this.#core.scopeNames()];
   }
 
   /**

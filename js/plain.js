@@ -77,3 +77,42 @@ export function plainOptions(options) {
   if (Array.isArray(copy.keys)) copy.keys = copy.keys.map(keyBytes);
   return copy;
 }
+
+/** The load options an engine takes besides its keys: strings, then whole counts. */
+const LOAD_STRINGS = ["tenant", "subject"];
+const LOAD_COUNTS = ["minRevision", "maxBytes", "clockSkew", "expiryGrace"];
+
+/**
+ * What `plainOptions` copied, checked as the engine takes it: `keys` as `[keyId, bytes]`
+ * pairs and the load options as strings and whole counts, or a TypeError with code
+ * `INVALID_ARGUMENT` naming what is wrong (the engine itself reads no JS object). A
+ * string that is not valid Unicode is a name nothing has: a NUL.
+ */
+export function engineOptions(plain) {
+  const { keys } = plain;
+  if (keys === undefined || keys === null) throw typeError("option `keys` is required: trusted public keys by key id");
+  if (!Array.isArray(keys)) throw typeError("option `keys` must be an object, a Map or an array of [keyId, key] pairs");
+  for (const pair of keys) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw typeError("each trusted key must be a [keyId, key] pair");
+    if (typeof pair[0] !== "string") throw typeError("a key id must be a string");
+    if (!(pair[1] instanceof Uint8Array)) throw typeError(`key \`${pair[0]}\` must be a base64 string or a Uint8Array`);
+  }
+  if (keys.length === 0) throw typeError("option `keys` holds no key: trust at least one public key");
+  const load = LOAD_STRINGS.map((name) => {
+    const value = plain[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") throw typeError(`option \`${name}\` must be a string`);
+    return value.isWellFormed() ? value : "\0";
+  });
+  for (const name of LOAD_COUNTS) {
+    const value = plain[name];
+    if (value === undefined || value === null) {
+      load.push(undefined);
+    } else if (Number.isInteger(value) && value >= 0) {
+      load.push(value);
+    } else {
+      throw typeError(`option \`${name}\` must be a whole number, 0 or more`);
+    }
+  }
+  return { keys, load };
+}

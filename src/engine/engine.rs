@@ -3,8 +3,9 @@
 //! Names are hashed only at the boundary; inside, a permission is a bit, a scope a
 //! pre-order number, and "grant scope G covers scope S" is `G.lo <= S <= G.hi`. The
 //! subjects stay in the payload bytes they came in ([`Subjects`] knows where each
-//! record starts), so a loaded snapshot weighs little more than its bytes; the whole
-//! [`Payload`] is rebuilt from them only when [`Engine::payload`] is asked for it.
+//! record starts), and so do the names ([`Span`]s of the bytes), so a loaded snapshot
+//! weighs little more than its bytes; the whole [`Payload`] is decoded from them only
+//! when [`Engine::payload`] is asked for it.
 
 use std::sync::OnceLock;
 
@@ -14,6 +15,7 @@ use crate::engine::decision::{Decision, Reason};
 use crate::engine::name_index::NameIndex;
 use crate::error::{Error, Result};
 use crate::snapshot::decode::decode;
+use crate::snapshot::head::{Head, Span, Stamp};
 use crate::snapshot::limits;
 use crate::snapshot::payload::{GrantScope, Payload, malformed};
 use crate::snapshot::subjects::{GrantRef, SubjectView, Subjects};
@@ -22,9 +24,12 @@ use crate::time::Timestamp;
 /// Answers checks against one loaded snapshot.
 #[derive(Debug)]
 pub struct Engine {
-    /// The snapshot without its subjects (they are read from `data`).
-    head: Payload,
-    /// The whole payload, rebuilt on first use by [`Engine::payload`].
+    stamp: Stamp,
+    /// The catalog's, the scopes' and the roles' names, in `data` from `base`.
+    permission_names: Vec<Span>,
+    scope_names: Vec<Span>,
+    role_names: Vec<Span>,
+    /// The whole payload, decoded on first use by [`Engine::payload`].
     full: OnceLock<Payload>,
     /// Bytes holding the payload from `base` on (a snapshot's, or the payload's own).
     data: Vec<u8>,
@@ -109,34 +114,25 @@ impl Engine {
     /// Indexes a decoded payload: `head` without its subjects, and where they are in `data`
     /// (the payload is `data[payload]`).
     pub(crate) fn from_parts(
-        head: Payload,
+        head: Head,
         subjects: Subjects,
         data: Vec<u8>,
         payload: std::ops::Range<usize>,
     ) -> Result<Engine> {
         let (base, end) = (payload.start, payload.end);
-        let permission_ids = index_names(
-            head.permissions.len(),
-            |i| head.permissions.get(i).map(|p| p.name.as_bytes()),
-            "permission",
-        )?;
-        let scope_ids = index_names(
-            head.scopes.len(),
-            |i| head.scopes.get(i).map(|s| s.id.as_bytes()),
-            "scope",
-        )?;
-        index_names(
-            head.roles.len(),
-            |i| head.roles.get(i).map(|r| r.name.as_bytes()),
-            "role",
-        )?;
         let payload = data.get(base..).unwrap_or_default();
+        let permission_names: Vec<Span> = head.permissions.iter().map(|p| p.name).collect();
+        let scope_names: Vec<Span> = head.scopes.iter().map(|s| s.id).collect();
+        let role_names: Vec<Span> = head.roles.iter().map(|r| r.name).collect();
+        let permission_ids = index_spans(&permission_names, payload, "permission")?;
+        let scope_ids = index_spans(&scope_names, payload, "scope")?;
+        index_spans(&role_names, payload, "role")?;
         let subject_ids = index_names(subjects.len(), |i| subjects.id(payload, i), "subject")?;
         let token_ids = NameIndex::build(subjects.token_count(), &|i| {
             subjects.token(payload, i).map(|t| t.0)
         })
         .map_err(|_| malformed("two subjects share a token hash"))?;
-        if let Some(slice) = &head.subject {
+        if let Some(slice) = &head.stamp.subject {
             if (0..subjects.len()).any(|i| subjects.id(payload, i) != Some(slice.as_bytes())) {
                 return Err(malformed("a slice holds another subject"));
             }
@@ -152,11 +148,12 @@ impl Engine {
         let words = n_permissions.div_ceil(64);
         let mut role_bits = Vec::with_capacity(head.roles.len() * words);
         for role in &head.roles {
-            if role.permissions.len() != n_permissions.div_ceil(8) {
+            let bitset = role.permissions.bytes(payload);
+            if bitset.len() != n_permissions.div_ceil(8) {
                 return Err(malformed("role bitset has the wrong length"));
             }
             let mut row = vec![0u64; words];
-            for (i, byte) in role.permissions.iter().enumerate() {
+            for (i, byte) in bitset.iter().enumerate() {
                 if let Some(word) = row.get_mut(i / 8) {
                     *word |= u64::from(*byte) << (8 * (i % 8));
                 }
@@ -183,8 +180,11 @@ impl Engine {
         }
 
         Ok(Engine {
-            deny_from: head.expires_at.unwrap_or(Timestamp::MAX),
-            head,
+            deny_from: head.stamp.expires_at.unwrap_or(Timestamp::MAX),
+            stamp: head.stamp,
+            permission_names,
+            scope_names,
+            role_names,
             full: OnceLock::new(),
             data,
             base,
@@ -208,7 +208,7 @@ impl Engine {
 
     /// Lets checks go on allowing for `grace` seconds past the snapshot's expiry.
     pub(crate) fn with_expiry_grace(mut self, grace: i64) -> Engine {
-        if let Some(expires_at) = self.head.expires_at {
+        if let Some(expires_at) = self.stamp.expires_at {
             self.deny_from = expires_at.saturating_add(grace.max(0));
         }
         self
@@ -258,7 +258,7 @@ impl Engine {
         scope: Option<&str>,
         now: Timestamp,
     ) -> Decision<'_> {
-        let revision = self.head.revision;
+        let revision = self.stamp.revision;
         let deny = |reason| Decision {
             allowed: false,
             reason,
@@ -270,7 +270,7 @@ impl Engine {
             });
         }
         let Some(s) = self.subject_id(subject) else {
-            return deny(match &self.head.subject {
+            return deny(match &self.stamp.subject {
                 Some(slice_subject) => Reason::NotInSlice { slice_subject },
                 None => Reason::UnknownSubject,
             });
@@ -289,12 +289,11 @@ impl Engine {
             if !(self.covers(&g, sc) && self.role_has(&g, p)) {
                 continue;
             }
-            let role = self
-                .head
-                .roles
-                .get(g.role as usize)
-                .map_or("?", |r| r.name.as_str());
-            let scope = self.head.grant_scope_id(g.scope);
+            let role = self.name(&self.role_names, g.role).unwrap_or("?");
+            let scope = match g.scope {
+                GrantScope::BelowRoot => "*",
+                GrantScope::Scope(at) => self.name(&self.scope_names, at).unwrap_or("?"),
+            };
             if now < g.until() {
                 return Decision {
                     allowed: true,
@@ -424,10 +423,8 @@ impl Engine {
 
     #[inline]
     pub fn permission_id(&self, name: &str) -> Option<u32> {
-        let names = &self.head.permissions;
-        self.permission_ids.get(name.as_bytes(), &|i| {
-            names.get(i).map(|p| p.name.as_bytes())
-        })
+        self.permission_ids
+            .get(name.as_bytes(), &self.span_at(&self.permission_names))
     }
 
     #[inline]
@@ -440,20 +437,16 @@ impl Engine {
     /// The pre-order number of a scope; `None` means the tenant root.
     #[inline]
     pub fn scope_id(&self, id: Option<&str>) -> Option<u32> {
-        let scopes = &self.head.scopes;
         match id {
-            None => (!scopes.is_empty()).then_some(0),
+            None => (!self.scope_names.is_empty()).then_some(0),
             Some(id) => self
                 .scope_ids
-                .get(id.as_bytes(), &|i| scopes.get(i).map(|s| s.id.as_bytes())),
+                .get(id.as_bytes(), &self.span_at(&self.scope_names)),
         }
     }
 
     pub fn permission_name(&self, id: u32) -> Option<&str> {
-        self.head
-            .permissions
-            .get(id as usize)
-            .map(|p| p.name.as_str())
+        self.name(&self.permission_names, id)
     }
 
     /// The subject at position `id` (the inverse of [`Engine::subject_id`]).
@@ -463,12 +456,24 @@ impl Engine {
 
     /// Permission names in id order.
     pub fn permission_names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.head.permissions.iter().map(|p| p.name.as_str())
+        let payload = self.bytes();
+        self.permission_names.iter().map(|s| s.str(payload))
     }
 
     /// Scope ids in pre-order (the root first).
     pub fn scope_names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.head.scopes.iter().map(|s| s.id.as_str())
+        let payload = self.bytes();
+        self.scope_names.iter().map(|s| s.str(payload))
+    }
+
+    /// How many permissions the catalog holds (ids are below this).
+    pub fn permission_count(&self) -> usize {
+        self.permission_names.len()
+    }
+
+    /// How many scopes the snapshot holds (ids are below this).
+    pub fn scope_count(&self) -> usize {
+        self.scope_names.len()
     }
 
     /// How many subjects the snapshot holds.
@@ -479,24 +484,24 @@ impl Engine {
     // --- The snapshot ---------------------------------------------------------------
 
     pub fn tenant(&self) -> &str {
-        &self.head.tenant
+        &self.stamp.tenant
     }
 
     pub fn revision(&self) -> u64 {
-        self.head.revision
+        self.stamp.revision
     }
 
     pub fn issued_at(&self) -> Timestamp {
-        self.head.issued_at
+        self.stamp.issued_at
     }
 
     pub fn expires_at(&self) -> Option<Timestamp> {
-        self.head.expires_at
+        self.stamp.expires_at
     }
 
     /// The subject this snapshot was sliced for, if it is a slice.
     pub fn slice_subject(&self) -> Option<&str> {
-        self.head.subject.as_deref()
+        self.stamp.subject.as_deref()
     }
 
     /// When checks start denying: the snapshot's expiry plus any grace (`Timestamp::MAX`
@@ -510,12 +515,24 @@ impl Engine {
         self.key_id.as_deref()
     }
 
-    /// The compiled policy the engine answers from, rebuilt from the payload bytes on
+    /// The compiled policy the engine answers from, decoded from the payload bytes on
     /// first use (checks never need it; tools that walk the whole policy do).
     pub fn payload(&self) -> &Payload {
-        self.full.get_or_init(|| Payload {
-            subjects: self.subjects.to_subjects(self.bytes()),
-            ..self.head.clone()
+        self.full.get_or_init(|| {
+            // The bytes decoded once already, at load; they cannot fail now.
+            Payload::from_bytes(self.payload_bytes()).unwrap_or_else(|_| Payload {
+                tenant: self.stamp.tenant.clone(),
+                revision: self.stamp.revision,
+                issued_at: self.stamp.issued_at,
+                expires_at: self.stamp.expires_at,
+                subject: self.stamp.subject.clone(),
+                groups: Vec::new(),
+                kinds: Vec::new(),
+                permissions: Vec::new(),
+                scopes: Vec::new(),
+                roles: Vec::new(),
+                subjects: Vec::new(),
+            })
         })
     }
 
@@ -524,10 +541,22 @@ impl Engine {
         self.data.get(self.base..self.end).unwrap_or_default()
     }
 
-    /// The payload bytes the subjects are read from.
+    /// The payload bytes the subjects and names are read from.
     #[inline]
     fn bytes(&self) -> &[u8] {
         self.data.get(self.base..).unwrap_or_default()
+    }
+
+    /// The name at `id` in a table of names.
+    fn name(&self, names: &[Span], id: u32) -> Option<&str> {
+        names.get(id as usize).map(|s| s.str(self.bytes()))
+    }
+
+    /// Reads the name at a position of a table of names, for a [`NameIndex`].
+    #[inline]
+    fn span_at<'a>(&'a self, names: &'a [Span]) -> impl Fn(usize) -> Option<&'a [u8]> {
+        let payload = self.bytes();
+        move |i| names.get(i).map(|s| s.bytes(payload))
     }
 
     /// An active subject's record (`None` for an inactive or unknown one).
@@ -562,6 +591,15 @@ impl Engine {
     }
 }
 
+/// [`index_names`] over spans of `payload`.
+fn index_spans(names: &[Span], payload: &[u8], what: &str) -> Result<NameIndex> {
+    index_names(
+        names.len(),
+        |i| names.get(i).map(|s| s.bytes(payload)),
+        what,
+    )
+}
+
 fn index_names<'a>(
     count: usize,
     name_at: impl Fn(usize) -> Option<&'a [u8]>,
@@ -578,7 +616,7 @@ fn index_names<'a>(
 
 /// For each scope, the pre-order number of its last descendant. Checks that the scopes
 /// are a tree in pre-order: the root first, each parent an open ancestor.
-fn preorder_ends(payload: &Payload) -> Result<Vec<u32>, Error> {
+fn preorder_ends(payload: &Head) -> Result<Vec<u32>, Error> {
     let n = payload.scopes.len();
     let mut end: Vec<u32> = (0..n as u32).collect();
     let mut open: Vec<u32> = Vec::new();

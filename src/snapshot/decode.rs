@@ -1,13 +1,14 @@
-//! Decoding a payload: the header, catalog, scopes and roles into a [`Payload`] (whose
-//! `subjects` stay empty), and every subject record checked and located in [`Subjects`]
+//! Decoding a payload: the header, catalog, scopes and roles into a [`Head`] (names as
+//! spans of the bytes), and every subject record checked and located in [`Subjects`]
 //! (the records stay in the bytes). It reads
-//! exactly postcard's encoding of [`Payload`] (the differential tests hold it to
+//! exactly postcard's encoding of [`Payload`](crate::snapshot::payload::Payload) (the differential tests hold it to
 //! `postcard::from_bytes`) and applies the snapshot limits as it goes, so nothing is
 //! allocated past them.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::snapshot::head::{Head, PermissionHead, RoleHead, ScopeHead, Span, Stamp};
 use crate::snapshot::limits::{self, MAX_GRANTS_PER_SUBJECT, MAX_NAME_BYTES};
-use crate::snapshot::payload::{Payload, Permission, Role, Scope, malformed};
+use crate::snapshot::payload::malformed;
 use crate::snapshot::reader::Reader;
 use crate::snapshot::subjects::{Subjects, read_grant, read_head};
 
@@ -22,12 +23,13 @@ fn owned_name(r: &mut Reader<'_>) -> Result<String> {
     name(r).map(String::from)
 }
 
-fn label(r: &mut Reader<'_>) -> Result<String> {
-    r.string()
+/// Where some bytes just read are in the payload.
+fn span(part: &[u8], payload: &[u8]) -> Result<Span> {
+    Span::of(part, payload).ok_or_else(too_big)
 }
 
 /// Decodes payload bytes; the whole input must be consumed.
-pub fn decode(bytes: &[u8]) -> Result<(Payload, Subjects)> {
+pub fn decode(bytes: &[u8]) -> Result<(Head, Subjects)> {
     let mut r = Reader::new(bytes);
     let tenant = owned_name(&mut r)?;
     let revision = r.u64()?;
@@ -35,27 +37,29 @@ pub fn decode(bytes: &[u8]) -> Result<(Payload, Subjects)> {
     let issued_at = r.i64()?;
     let expires_at = r.option(Reader::i64)?;
     let subject = r.option(owned_name)?;
+    let name = |r: &mut Reader<'_>| span(name(r)?.as_bytes(), bytes);
+    let label = |r: &mut Reader<'_>| span(r.str()?.as_bytes(), bytes);
     let groups = r.seq("groups", usize::MAX, label)?;
     let kinds = r.seq("kinds", usize::MAX, label)?;
     let permissions = r.seq("permissions", limits::MAX_PERMISSIONS, |r| {
-        Ok(Permission {
-            name: owned_name(r)?,
+        Ok(PermissionHead {
+            name: name(r)?,
             group: r.option(Reader::u32)?,
         })
     })?;
     let scopes = r.seq("scopes", limits::MAX_SCOPES, |r| {
-        Ok(Scope {
-            id: owned_name(r)?,
+        Ok(ScopeHead {
+            id: name(r)?,
             parent: r.u32()?,
             kind: r.option(Reader::u32)?,
-            name: r.option(Reader::string)?,
+            name: r.option(label)?,
         })
     })?;
     let roles = r.seq("roles", limits::MAX_ROLES, |r| {
-        Ok(Role {
-            name: owned_name(r)?,
+        Ok(RoleHead {
+            name: name(r)?,
             system: r.bool()?,
-            permissions: r.bytes()?.to_vec(),
+            permissions: span(r.bytes()?, bytes)?,
         })
     })?;
     let mut subjects = subjects(&mut r, bytes)?;
@@ -66,18 +70,19 @@ pub fn decode(bytes: &[u8]) -> Result<(Payload, Subjects)> {
             format!("{} bytes after the snapshot payload", r.remaining()),
         ));
     }
-    let head = Payload {
-        tenant,
-        revision,
-        issued_at,
-        expires_at,
-        subject,
+    let head = Head {
+        stamp: Stamp {
+            tenant,
+            revision,
+            issued_at,
+            expires_at,
+            subject,
+        },
         groups,
         kinds,
         permissions,
         scopes,
         roles,
-        subjects: Vec::new(),
     };
     Ok((head, subjects))
 }

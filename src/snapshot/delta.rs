@@ -270,7 +270,7 @@ pub fn delta_from_snapshot(
     key: &SigningKey,
 ) -> Result<(Vec<u8>, Payload)> {
     let old = crate::snapshot::envelope::Unverified::parse(old)?.payload_unverified();
-    let (head, _) = crate::snapshot::decode::decode(old)?;
+    let head = crate::snapshot::decode::decode(old)?.0.to_payload(old);
     check_successor(&head, new)?;
     Ok((seal_delta(old, &head, new, key), head))
 }

@@ -5,9 +5,9 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::decode::decode;
 use crate::snapshot::envelope::Unverified;
+use crate::snapshot::head::{Head, Stamp};
 use crate::snapshot::keys::KeySet;
 use crate::snapshot::limits::DEFAULT_MAX_SNAPSHOT_BYTES;
-use crate::snapshot::payload::Payload;
 use crate::snapshot::subjects::Subjects;
 use crate::time::{Timestamp, format_rfc3339};
 
@@ -82,7 +82,7 @@ pub(crate) fn check_size(what: &str, len: usize, max: usize) -> Result<()> {
 
 /// A snapshot that passed every check of [`load`], decoded but not yet indexed.
 struct Opened {
-    head: Payload,
+    head: Head,
     subjects: Subjects,
     key_id: String,
     /// Where the payload is in the snapshot bytes.
@@ -95,7 +95,7 @@ fn open(bytes: &[u8], keys: &KeySet, options: &LoadOptions) -> Result<Opened> {
     let envelope = Unverified::parse(bytes)?;
     let payload = envelope.verify(keys)?;
     let (head, subjects) = decode(payload)?;
-    check_freshness(&head, options)?;
+    check_freshness(&head.stamp, options)?;
     let start = payload.as_ptr() as usize - bytes.as_ptr() as usize;
     Ok(Opened {
         head,
@@ -174,10 +174,10 @@ pub fn apply_delta(
         ..options.clone()
     };
     let (head, subjects) = decode(&new)?;
-    if head.revision != d.to_revision {
+    if head.stamp.revision != d.to_revision {
         return Err(d.mismatch());
     }
-    check_freshness(&head, &options)?;
+    check_freshness(&head.stamp, &options)?;
     let payload = 0..new.len();
     Opened {
         head,
@@ -188,8 +188,8 @@ pub fn apply_delta(
     .into_engine(new, payload, &options)
 }
 
-/// The header checks of [`load`] on a decoded payload.
-pub fn check_freshness(payload: &Payload, options: &LoadOptions) -> Result<()> {
+/// The header checks of [`load`] on a decoded payload's stamp.
+pub fn check_freshness(payload: &Stamp, options: &LoadOptions) -> Result<()> {
     if let Some(tenant) = &options.tenant {
         if &payload.tenant != tenant {
             return Err(Error::new(

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod delta;
 pub mod envelope;
+pub mod head;
 pub mod keys;
 pub mod limits;
 pub mod loader;

@@ -123,9 +123,11 @@ impl Payload {
     /// the snapshot limits (`LIMIT_EXCEEDED`); anything else that does not decode is
     /// `MALFORMED`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Payload> {
-        let (mut payload, subjects) = crate::snapshot::decode::decode(bytes)?;
-        payload.subjects = subjects.to_subjects(bytes);
-        Ok(payload)
+        let (head, subjects) = crate::snapshot::decode::decode(bytes)?;
+        Ok(Payload {
+            subjects: subjects.to_subjects(bytes),
+            ..head.to_payload(bytes)
+        })
     }
 
     /// The number of grants over all subjects.

@@ -3,7 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_arg, js_error, millis, object, options_arg, seconds, type_error};
+use super::convert::{bytes_arg, js_error, millis, object, seconds, type_error};
+use super::trust::WasmTrust;
 use crate::engine::Engine;
 use crate::engine::decision::Reason;
 use crate::snapshot::keys::KeySet;
@@ -21,10 +22,11 @@ pub struct WasmGate {
 
 #[wasm_bindgen]
 impl WasmGate {
-    /// Verifies and loads `bytes` with `options` (see `options_arg`) at `now_ms`.
+    /// Verifies and loads `bytes` with the keys and options of `trust` at `now_ms`.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: JsValue, options: JsValue, now_ms: f64) -> Result<WasmGate, JsValue> {
-        let (keys, mut options) = options_arg(&options)?;
+    pub fn new(bytes: JsValue, trust: &WasmTrust, now_ms: f64) -> Result<WasmGate, JsValue> {
+        let keys = trust.keys.clone();
+        let mut options = trust.options.clone();
         options.now = seconds(now_ms);
         let bytes = bytes_arg(&bytes, options.max_bytes)?;
         let engine = load_owned(bytes, &keys, &options).map_err(|e| js_error(&e))?;
@@ -168,6 +170,32 @@ impl WasmGate {
     #[wasm_bindgen(js_name = subjectId)]
     pub fn subject_id(&self, subject: &str) -> i32 {
         self.engine.subject_id(subject).map_or(-1, |i| i as i32)
+    }
+
+    /// The id of a permission, or -1 when unknown.
+    #[wasm_bindgen(js_name = permissionId)]
+    pub fn permission_id(&self, permission: &str) -> i32 {
+        self.engine
+            .permission_id(permission)
+            .map_or(-1, |i| i as i32)
+    }
+
+    /// The id of a scope, or -1 when unknown.
+    #[wasm_bindgen(js_name = scopeId)]
+    pub fn scope_id(&self, scope: &str) -> i32 {
+        self.engine.scope_id(Some(scope)).map_or(-1, |i| i as i32)
+    }
+
+    /// How many permissions the catalog holds.
+    #[wasm_bindgen(getter, js_name = permissionCount)]
+    pub fn permission_count(&self) -> u32 {
+        self.engine.permission_count() as u32
+    }
+
+    /// How many scopes the snapshot holds.
+    #[wasm_bindgen(getter, js_name = scopeCount)]
+    pub fn scope_count(&self) -> u32 {
+        self.engine.scope_count() as u32
     }
 
     /// Permission names in id order.

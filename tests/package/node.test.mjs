@@ -218,9 +218,19 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
         assert.throws(() => gate.update(bad), typeError);
         if (bad !== undefined && bad !== null) assert.throws(() => gate.can("alice", "roles.view", bad), typeError);
       }
-      for (const bad of [undefined, null, 42, "keys", {}, { keys: 42 }, { keys: {} }, { keys: keys(), clock: 5 }, { keys: keys(), tenant: 5 }]) {
-        assert.throws(() => new Gate(fixture("acme.snapshot"), bad), typeError);
+      // The options object is read and checked in JS: the engine takes plain values only.
+      const raw = Object.values(keys())[0];
+      const badOptions = [undefined, null, 42, "keys", {}, { keys: 42 }, { keys: {} }, { keys: [] }, { keys: new Map() }, { keys: [["k"]] }, { keys: [[5, raw]] }, { keys: { k: 7 } }, { keys: [["k", [1, 2]]] }];
+      for (const [name, value] of [["clock", 5], ["tenant", 5], ["subject", {}], ["minRevision", -1], ["minRevision", 1.5], ["maxBytes", NaN], ["maxBytes", Infinity], ["clockSkew", "60"], ["expiryGrace", 2n]]) {
+        badOptions.push({ keys: keys(), [name]: value });
       }
+      for (const bad of badOptions) {
+        assert.throws(() => new Gate(fixture("acme.snapshot"), bad), typeError, JSON.stringify(bad, (k, v) => (typeof v === "bigint" ? `${v}n` : v)));
+      }
+      assert.throws(() => new Gate(fixture("acme.snapshot"), { keys: { "acme-a": new Uint8Array(31) } }), { code: "BAD_KEY" });
+      assert.throws(() => new Gate(fixture("acme.snapshot"), { keys: [["acme-a", raw], ["acme-a", new Uint8Array(32).fill(9)]] }), { code: "BAD_KEY" });
+      assert.throws(() => new Gate(fixture("acme.snapshot"), { keys: keys(), tenant: "acme\ud800" }), { code: "WRONG_TENANT" }, "an ill-formed tenant is no tenant");
+      assert.equal(new Gate(fixture("acme.snapshot"), { keys: keys(), tenant: "acme", minRevision: 100, maxBytes: 1 << 20, clockSkew: 0, expiryGrace: 0, clock: () => ACME_NOW }).revision, 100);
       assert.throws(() => gate.bind("alice").can(7), typeError);
       assert.throws(() => gate.subjectForTokenHash("abc"), typeError);
       assert.throws(() => gate.subjectForTokenHash(new Uint8Array(31)), typeError);

@@ -7,7 +7,7 @@
 )]
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use rolegate::wasm::WasmGate;
+use rolegate::wasm::{WasmGate, WasmTrust};
 use rolegate::{BuildOptions, SigningKey, compile_json, seal};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,18 +27,21 @@ fn key() -> SigningKey {
     SigningKey::from_json(TEST_KEY).unwrap()
 }
 
-fn options(extra: &[(&str, JsValue)]) -> JsValue {
+/// What the JS layer hands a gate: the test key, and the load options in `extra`.
+fn options(extra: &[(&str, JsValue)]) -> WasmTrust {
+    let get = |name: &str| extra.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+    let mut trust = WasmTrust::new(
+        get("tenant").and_then(JsValue::as_string),
+        get("subject").and_then(JsValue::as_string),
+        get("minRevision").and_then(JsValue::as_f64),
+        get("maxBytes").and_then(JsValue::as_f64),
+        None,
+        None,
+    );
     let public = key().public_key();
-    let keys = Object::new();
     // Key bytes: the JS layer decodes base64 text before the engine sees it.
-    let raw = Uint8Array::from(&public.to_bytes()[..]);
-    Reflect::set(&keys, &public.key_id().into(), &raw).unwrap();
-    let o = Object::new();
-    Reflect::set(&o, &"keys".into(), &keys).unwrap();
-    for (k, v) in extra {
-        Reflect::set(&o, &(*k).into(), v).unwrap();
-    }
-    o.into()
+    trust.key(public.key_id(), &public.to_bytes()).unwrap();
+    trust
 }
 
 fn bytes(b: &[u8]) -> JsValue {
@@ -100,7 +103,7 @@ fn run_queries(gate: &WasmGate, file: &str) -> usize {
 fn conformance_acme_through_the_bindings() {
     let gate = WasmGate::new(
         bytes(ACME_SNAPSHOT),
-        options(&[("tenant", "acme".into())]),
+        &options(&[("tenant", "acme".into())]),
         ms("2026-11-23T12:00:00Z"),
     )
     .unwrap();
@@ -134,7 +137,7 @@ fn conformance_generated_tenant_compiled_in_wasm() {
     .unwrap();
     let gate = WasmGate::new(
         bytes(&seal(&payload, &key())),
-        options(&[]),
+        &options(&[]),
         now as f64 * 1000.0,
     )
     .unwrap();
@@ -144,7 +147,7 @@ fn conformance_generated_tenant_compiled_in_wasm() {
 #[wasm_bindgen_test]
 fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
     let now = ms("2026-11-23T12:00:00Z");
-    let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
+    let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), &options(&[]), now).unwrap();
     let mut tampered = ACME_SNAPSHOT.to_vec();
     tampered[200] ^= 4;
     let err = gate.update(bytes(&tampered), now, false).unwrap_err();
@@ -183,7 +186,7 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
     assert_eq!(gate.revision(), 7.0);
 
     let err = |b: &[u8], extra: &[(&str, JsValue)], at: &str| {
-        code(&WasmGate::new(bytes(b), options(extra), ms(at)).unwrap_err())
+        code(&WasmGate::new(bytes(b), &options(extra), ms(at)).unwrap_err())
     };
     assert_eq!(
         err(
@@ -230,7 +233,8 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
         err(&ACME_SNAPSHOT[..40], &[], "2026-11-23T12:00:00Z"),
         "MALFORMED"
     );
-    let slice = WasmGate::new(bytes(ACME_BOB), options(&[("subject", "bob".into())]), now).unwrap();
+    let slice =
+        WasmGate::new(bytes(ACME_BOB), &options(&[("subject", "bob".into())]), now).unwrap();
     assert_eq!(slice.slice_subject().as_deref(), Some("bob"));
     assert!(slice.can("bob", "roles.create", Some("shop-dev".into()), now));
     assert!(!slice.can("alice", "roles.view", None, now));
@@ -240,7 +244,7 @@ fn refusals_are_errors_with_codes_and_keep_the_old_snapshot() {
 fn the_golden_delta_applies_in_wasm_and_a_tampered_one_keeps_the_old_snapshot() {
     const DELTA: &[u8] = include_bytes!("../fixtures/acme-8.delta");
     let now = ms("2026-11-23T12:00:00Z");
-    let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
+    let mut gate = WasmGate::new(bytes(ACME_SNAPSHOT), &options(&[]), now).unwrap();
     let mut tampered = DELTA.to_vec();
     tampered[60] ^= 1;
     assert_eq!(
@@ -266,7 +270,7 @@ fn the_golden_delta_applies_in_wasm_and_a_tampered_one_keeps_the_old_snapshot() 
 fn checks_deny_after_expiry_and_for_a_clock_that_is_not_a_number() {
     let gate = WasmGate::new(
         bytes(ACME_SNAPSHOT),
-        options(&[]),
+        &options(&[]),
         ms("2026-11-23T12:00:00Z"),
     )
     .unwrap();
@@ -281,11 +285,6 @@ fn checks_deny_after_expiry_and_for_a_clock_that_is_not_a_number() {
 #[wasm_bindgen_test]
 fn bad_arguments_throw_type_errors() {
     let now = ms("2026-11-23T12:00:00Z");
-    let type_error = |bytes: JsValue, options: JsValue| {
-        let err = WasmGate::new(bytes, options, now).unwrap_err();
-        assert!(err.is_instance_of::<js_sys::TypeError>(), "{err:?}");
-        assert_eq!(code(&err), "INVALID_ARGUMENT");
-    };
     for bad in [
         JsValue::UNDEFINED,
         JsValue::NULL,
@@ -294,65 +293,39 @@ fn bad_arguments_throw_type_errors() {
         Object::new().into(),
         Array::new().into(),
     ] {
-        type_error(bad, options(&[]));
+        let err = WasmGate::new(bad, &options(&[]), now).unwrap_err();
+        assert!(err.is_instance_of::<js_sys::TypeError>(), "{err:?}");
+        assert_eq!(code(&err), "INVALID_ARGUMENT");
     }
-    for bad in [
-        JsValue::UNDEFINED,
-        JsValue::NULL,
-        1.into(),
-        "keys".into(),
-        Object::new().into(),
-    ] {
-        type_error(bytes(ACME_SNAPSHOT), bad);
-    }
-    type_error(bytes(ACME_SNAPSHOT), options(&[("tenant", 5.into())]));
-    type_error(
-        bytes(ACME_SNAPSHOT),
-        options(&[("minRevision", (-1).into())]),
-    );
-    type_error(
-        bytes(ACME_SNAPSHOT),
-        options(&[("maxBytes", f64::NAN.into())]),
-    );
-    let keys_only = |keys: JsValue| {
-        let o = Object::new();
-        Reflect::set(&o, &"keys".into(), &keys).unwrap();
-        WasmGate::new(bytes(ACME_SNAPSHOT), o.into(), now)
-    };
-    let bad_key = Object::new();
-    Reflect::set(
-        &bad_key,
-        &"rolegate-test-1".into(),
-        &Uint8Array::new_with_length(31),
-    )
-    .unwrap();
-    assert_eq!(code(&keys_only(bad_key.into()).unwrap_err()), "BAD_KEY");
-    // Text reaches the engine only through the JS layer, which decodes it.
-    let text_key = Object::new();
-    Reflect::set(
-        &text_key,
-        &"rolegate-test-1".into(),
-        &key().public_key().to_base64().into(),
-    )
-    .unwrap();
+    // The options object is read and checked in JS (js/plain.js; tests/package); the
+    // engine checks the keys it is handed.
+    let mut trust = WasmTrust::new(None, None, None, None, None, None);
     assert_eq!(
-        code(&keys_only(text_key.into()).unwrap_err()),
-        "INVALID_ARGUMENT"
+        code(&trust.key("rolegate-test-1", &[0; 31]).unwrap_err()),
+        "BAD_KEY"
     );
-    let numeric_key = Object::new();
-    Reflect::set(&numeric_key, &"k".into(), &7.into()).unwrap();
     assert_eq!(
-        code(&keys_only(numeric_key.into()).unwrap_err()),
-        "INVALID_ARGUMENT"
+        code(
+            &trust
+                .key("not a key id", &key().public_key().to_bytes())
+                .unwrap_err()
+        ),
+        "BAD_KEY"
     );
-    // A Map of raw key bytes works too.
-    let map = js_sys::Map::new();
-    map.set(
-        &"rolegate-test-1".into(),
-        &Uint8Array::from(&key().public_key().to_bytes()[..]),
+    assert_eq!(
+        code(&WasmGate::new(bytes(ACME_SNAPSHOT), &trust, now).unwrap_err()),
+        "UNKNOWN_KEY",
+        "no key trusted: nothing verifies"
     );
-    assert!(keys_only(map.into()).is_ok());
-    let gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
+    trust
+        .key("rolegate-test-1", &key().public_key().to_bytes())
+        .unwrap();
+    assert_eq!(
+        code(&trust.key("rolegate-test-1", &[7; 32]).unwrap_err()),
+        "BAD_KEY",
+        "an id already trusted with another key"
+    );
+    let gate = WasmGate::new(bytes(ACME_SNAPSHOT), &trust, now).unwrap();
     assert_eq!(
         code(&gate.subject_for_token_hash(&[0; 31]).unwrap_err()),
         "INVALID_ARGUMENT"
@@ -378,9 +351,9 @@ fn garbage_never_traps() {
         if b.len() >= 7 {
             b[..7].copy_from_slice(b"RGSN\x01\x00\x00");
         }
-        assert!(WasmGate::new(bytes(&b), options(&[]), now).is_err());
+        assert!(WasmGate::new(bytes(&b), &options(&[]), now).is_err());
     }
-    let gate = WasmGate::new(bytes(ACME_SNAPSHOT), options(&[]), now).unwrap();
+    let gate = WasmGate::new(bytes(ACME_SNAPSHOT), &options(&[]), now).unwrap();
     let long = "x".repeat(1 << 20);
     assert!(!gate.can(&long, &long, Some(long.clone()), now));
     assert!(!gate.can("\u{fffd}\u{0}", "roles.*", Some("*".into()), now));

@@ -161,6 +161,6 @@ pub fn open_document(
         shown(path)
     );
     let payload = Payload::from_bytes(Unverified::parse(&bytes)?.payload_unverified())?;
-    check_freshness(&payload, &options)?;
+    check_freshness(&payload.stamp(), &options)?;
     Ok((Engine::from_payload(payload)?, None, now))
 }
