@@ -263,10 +263,11 @@ if (process.argv.includes("--child")) {
   gate.can("usr_nobody", CATALOG[0]);
   const rolegateBytes = memory() - before;
   gate.close();
-  // What each further gate of the same snapshot adds (ten held at once): a first gate's
-  // figure also holds the engine memory's growth in 64 KiB pages and the allocator's slack.
+  // What each further gate of the same snapshot adds (at least ten held at once, and
+  // enough for 4 MiB of snapshots, so the engine memory's 64 KiB pages are a small part
+  // of the figure): a first gate's figure also holds those pages and the allocator's slack.
   before = memory();
-  const held = Array.from({ length: 10 }, () => new Gate(bytes, { keys }));
+  const held = Array.from({ length: Math.max(10, Math.ceil((4 << 20) / bytes.length)) }, () => new Gate(bytes, { keys }));
   held.forEach((g) => g.can("usr_nobody", CATALOG[0]));
   const rolegateEach = (memory() - before) / held.length;
   held.forEach((g) => g.close());

@@ -204,6 +204,46 @@ for (const [flavor, { Gate, isRolegateError }] of [["esm", esm], ["cjs", cjs]]) 
       assert.equal(bob.can("alice", "roles.view"), false);
     });
 
+    test("with the default clock, checks of one synchronous run share a reading; expiry is seen at the next", async () => {
+      // acme-1h.snapshot expires an hour after ACME_NOW. Date.now is stubbed before the
+      // gate is made, since a gate keeps the clock it was given (the default: Date.now).
+      const realNow = Date.now;
+      let now = ACME_NOW;
+      let reads = 0;
+      Date.now = () => (reads++, now);
+      try {
+        const gate = new Gate(fixture("acme-1h.snapshot"), { keys: keys() });
+        const handle = gate.bind("alice");
+        await Promise.resolve();
+        reads = 0;
+        let allowed = 0;
+        for (let i = 0; i < 3000; i++) allowed += gate.can(i % 2 ? "alice" : "bob", "billing.cancel") + handle.can("billing.cancel");
+        assert.equal(allowed, 4500, "alice is allowed, bob is not");
+        assert.ok(reads >= 1 && reads <= 6, `${reads} clock reads for 6,000 checks`);
+        now = ACME_NOW + 3600 * 1000;
+        assert.equal(gate.can("alice", "billing.cancel"), true, "the run's reading still serves");
+        let denied = 0;
+        for (let i = 0; i < 1100; i++) denied += !gate.can("alice", "billing.cancel");
+        assert.ok(denied > 0, "a long run reads the clock again");
+        now = ACME_NOW;
+        await Promise.resolve();
+        assert.equal(gate.can("alice", "billing.cancel"), true);
+        now = ACME_NOW + 3600 * 1000;
+        await Promise.resolve();
+        assert.equal(gate.can("alice", "billing.cancel"), false, "the next run reads the clock: expired");
+        assert.equal(handle.can("billing.cancel"), false);
+        assert.equal(gate.expired, true);
+      } finally {
+        Date.now = realNow;
+      }
+      // A clock passed in is read on every check.
+      let own = 0;
+      const gate = new Gate(fixture("acme-1h.snapshot"), { keys: keys(), clock: () => (own++, ACME_NOW) });
+      own = 0;
+      for (let i = 0; i < 100; i++) gate.can("alice", "billing.cancel");
+      assert.ok(own >= 100, `${own} reads for 100 checks`);
+    });
+
     test("wrong argument types throw TypeError; the gate keeps serving", () => {
       const gate = open("acme.snapshot");
       const typeError = (e) => e instanceof TypeError && e.code === "INVALID_ARGUMENT";
