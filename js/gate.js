@@ -7,6 +7,12 @@ import { suggest, warnUnknown } from "./suggest.js";
 
 /** Unknown names remembered (of each kind), at most; past this a set starts over. */
 const MAX_UNKNOWN_NAMES = 50000;
+/**
+ * No snapshot name is longer than 256 UTF-8 bytes (src/snapshot/limits.rs), and a string
+ * has at least as many UTF-8 bytes as UTF-16 units: a longer one is unknown, and is not
+ * remembered, so the sets of unknown names stay bounded in bytes too.
+ */
+const MAX_NAME_LENGTH = 256;
 /** Slots of the permission-set cache, and the words it may hold in all. */
 const MAX_CACHE_SLOTS = 65536;
 const MAX_CACHE_WORDS = 1 << 18;
@@ -317,7 +323,7 @@ class Names extends Map {
   }
 
   miss(name) {
-    if (this.unknown?.has(name) || this.core.closed) return -1;
+    if (name.length > MAX_NAME_LENGTH || this.unknown?.has(name) || this.core.closed) return -1;
     // A string that is not valid Unicode would reach the engine as U+FFFD: unknown.
     const id = name.isWellFormed() ? this.core.wasm[this.lookup](name) : -1;
     if (id >= 0) {
