@@ -38,7 +38,8 @@ const { createMongoAbility, subject: caslSubject } = await import("@casl/ability
 const keyFile = join(root, "tests", "fixtures", "test-signing-key.json");
 const key = JSON.parse(readFileSync(keyFile, "utf8"));
 const keys = { [key.key_id]: key.public_key };
-// No grant and no snapshot here expires: gates run on the default clock, as in production.
+// No grant here expires, nor do the snapshots but for one expiring copy of each: gates run on
+// the default clock, as in production.
 
 // ---- a deterministic multi-tenant SaaS ----------------------------------------------
 
@@ -299,11 +300,16 @@ for (const scale of SCALES) {
     writeFileSync(file, JSON.stringify(p));
     return file;
   });
-  const snapshots = policyFiles.map((file) => {
-    const snap = file.replace(".policy.json", ".snapshot");
-    execFileSync(cli, ["build", file, "--key", keyFile, "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", snap]);
-    return new Uint8Array(readFileSync(snap));
-  });
+  const build = (ttl) =>
+    policyFiles.map((file) => {
+      const snap = file.replace(".policy.json", ttl ? `-ttl.snapshot` : ".snapshot");
+      execFileSync(cli, ["build", file, "--key", keyFile, "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", ...(ttl ? ["--ttl", ttl] : []), "--out", snap]);
+      return new Uint8Array(readFileSync(snap));
+    });
+  const snapshots = build(null);
+  // The same snapshots with an expiry (ten years out), as production signs them: every
+  // check then needs the time, where the snapshots above let a gate skip the clock.
+  const expiring = build("3650d").map((bytes) => new Gate(bytes, { keys }));
   const texts = tenants.map((p) => JSON.stringify(p));
 
   // Load: rolegate verify + decode + index of every tenant, against the anchor's index from JSON.
@@ -328,7 +334,7 @@ for (const scale of SCALES) {
   const refs = tenants.map(reference);
   for (const q of random.slice(0, Math.min(random.length, 20000))) {
     const want = refs[q.t](q.subject, q.permission, q.scope);
-    const got = [plainCan(plains[q.t], q.subject, q.permission, q.scope), gates[q.t].can(q.subject, q.permission, q.scope), caslCan(casls[q.t], q.subject, q.permission, q.scope)];
+    const got = [plainCan(plains[q.t], q.subject, q.permission, q.scope), gates[q.t].can(q.subject, q.permission, q.scope), expiring[q.t].can(q.subject, q.permission, q.scope), caslCan(casls[q.t], q.subject, q.permission, q.scope)];
     if (got.some((g) => g !== want)) throw new Error(`scale ${scale}: ${JSON.stringify(q)} answers ${got} but the reference says ${want}`);
   }
   const handles = new Map();
@@ -341,6 +347,7 @@ for (const scale of SCALES) {
   const approaches = {
     "plain JS (anchor)": (q) => plainCan(plains[q.t], q.subject, q.permission, q.scope),
     "rolegate gate.can": (q) => gates[q.t].can(q.subject, q.permission, q.scope),
+    "gate.can, expiring snapshot": (q) => expiring[q.t].can(q.subject, q.permission, q.scope),
     "rolegate bound handle.can": (q) => q.handle.can(q.permission),
     "rolegate handle.canId": (q) => q.handle.canId(q.pid),
     CASL: (q) => caslCan(casls[q.t], q.subject, q.permission, q.scope),
@@ -361,6 +368,7 @@ for (const scale of SCALES) {
   const jsonGzip = texts.reduce((n, t) => n + gz(Buffer.from(t)), 0);
   const caslGzip = casls.reduce((n, c) => n + gz(Buffer.from(JSON.stringify([...c.rulesOf]))), 0);
   gates.forEach((g) => g.close());
+  expiring.forEach((g) => g.close());
 
   // One tenant holding every subject of this scale: a load in a fresh process, and (at
   // 5,000 subjects) the page workload on it.
