@@ -1,7 +1,7 @@
 // The public API of the rolegate package, the same in every runtime. The entry files
 // (node.js, browser.js, workerd.js, deno.js) initialise the wasm and re-export this.
 import { WasmGate, WasmTrust } from "./engine.js";
-import { engineOptions, plainBytes, plainOptions } from "./plain.js";
+import { engineOptions, plainBytes, plainOptions, valid } from "./plain.js";
 import { describe, rolegateError, typeError } from "./errors.js";
 import { suggest, warnUnknown } from "./suggest.js";
 
@@ -51,15 +51,6 @@ function readClock(clock) {
     return NaN;
   }
   return typeof t === "number" ? t : NaN;
-}
-
-/**
- * A name as the engine may see it. A string that is not valid Unicode (a lone surrogate)
- * would reach the engine as U+FFFD and alias another name; it is unknown instead, spelled
- * as a NUL, which no subject, permission or scope can be named.
- */
-function valid(name) {
-  return typeof name !== "string" || name.isWellFormed() ? name : "\0";
 }
 
 /**

@@ -78,6 +78,15 @@ export function plainOptions(options) {
   return copy;
 }
 
+/**
+ * A name as the engine may see it. A string that is not valid Unicode (a lone surrogate)
+ * would reach the engine as U+FFFD and alias another name; it is unknown instead, spelled
+ * as a NUL, which no subject, permission, scope or tenant can be named.
+ */
+export function valid(name) {
+  return typeof name !== "string" || name.isWellFormed() ? name : "\0";
+}
+
 /** The load options an engine takes besides its keys: strings, then whole counts. */
 const LOAD_STRINGS = ["tenant", "subject"];
 const LOAD_COUNTS = ["minRevision", "maxBytes", "clockSkew", "expiryGrace"];
@@ -85,8 +94,7 @@ const LOAD_COUNTS = ["minRevision", "maxBytes", "clockSkew", "expiryGrace"];
 /**
  * What `plainOptions` copied, checked as the engine takes it: `keys` as `[keyId, bytes]`
  * pairs and the load options as strings and whole counts, or a TypeError with code
- * `INVALID_ARGUMENT` naming what is wrong (the engine itself reads no JS object). A
- * string that is not valid Unicode is a name nothing has: a NUL.
+ * `INVALID_ARGUMENT` naming what is wrong (the engine itself reads no JS object).
  */
 export function engineOptions(plain) {
   const { keys } = plain;
@@ -102,7 +110,7 @@ export function engineOptions(plain) {
     const value = plain[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "string") throw typeError(`option \`${name}\` must be a string`);
-    return value.isWellFormed() ? value : "\0";
+    return valid(value);
   });
   for (const name of LOAD_COUNTS) {
     const value = plain[name];

@@ -520,19 +520,8 @@ impl Engine {
     pub fn payload(&self) -> &Payload {
         self.full.get_or_init(|| {
             // The bytes decoded once already, at load; they cannot fail now.
-            Payload::from_bytes(self.payload_bytes()).unwrap_or_else(|_| Payload {
-                tenant: self.stamp.tenant.clone(),
-                revision: self.stamp.revision,
-                issued_at: self.stamp.issued_at,
-                expires_at: self.stamp.expires_at,
-                subject: self.stamp.subject.clone(),
-                groups: Vec::new(),
-                kinds: Vec::new(),
-                permissions: Vec::new(),
-                scopes: Vec::new(),
-                roles: Vec::new(),
-                subjects: Vec::new(),
-            })
+            Payload::from_bytes(self.payload_bytes())
+                .unwrap_or_else(|_| Payload::empty(self.stamp.clone()))
         })
     }
 
@@ -555,8 +544,7 @@ impl Engine {
     /// Reads the name at a position of a table of names, for a [`NameIndex`].
     #[inline]
     fn span_at<'a>(&'a self, names: &'a [Span]) -> impl Fn(usize) -> Option<&'a [u8]> {
-        let payload = self.bytes();
-        move |i| names.get(i).map(|s| s.bytes(payload))
+        span_reader(names, self.bytes())
     }
 
     /// An active subject's record (`None` for an inactive or unknown one).
@@ -591,13 +579,15 @@ impl Engine {
     }
 }
 
+/// The bytes of the name at a position of a table of spans of `payload`.
+#[inline]
+fn span_reader<'a>(names: &'a [Span], payload: &'a [u8]) -> impl Fn(usize) -> Option<&'a [u8]> {
+    move |i| names.get(i).map(|s| s.bytes(payload))
+}
+
 /// [`index_names`] over spans of `payload`.
 fn index_spans(names: &[Span], payload: &[u8], what: &str) -> Result<NameIndex> {
-    index_names(
-        names.len(),
-        |i| names.get(i).map(|s| s.bytes(payload)),
-        what,
-    )
+    index_names(names.len(), span_reader(names, payload), what)
 }
 
 fn index_names<'a>(

@@ -51,6 +51,23 @@ pub struct Stamp {
 }
 
 impl Payload {
+    /// A payload with this stamp and nothing else in it.
+    pub fn empty(stamp: Stamp) -> Payload {
+        Payload {
+            tenant: stamp.tenant,
+            revision: stamp.revision,
+            issued_at: stamp.issued_at,
+            expires_at: stamp.expires_at,
+            subject: stamp.subject,
+            groups: Vec::new(),
+            kinds: Vec::new(),
+            permissions: Vec::new(),
+            scopes: Vec::new(),
+            roles: Vec::new(),
+            subjects: Vec::new(),
+        }
+    }
+
     /// The payload's [`Stamp`].
     pub fn stamp(&self) -> Stamp {
         Stamp {
@@ -100,13 +117,7 @@ impl Head {
     /// The owned header, read from the payload bytes it was decoded from (`subjects` empty).
     pub fn to_payload(&self, payload: &[u8]) -> Payload {
         let text = |span: Span| span.str(payload).to_string();
-        let stamp = self.stamp.clone();
         Payload {
-            tenant: stamp.tenant,
-            revision: stamp.revision,
-            issued_at: stamp.issued_at,
-            expires_at: stamp.expires_at,
-            subject: stamp.subject,
             groups: self.groups.iter().copied().map(text).collect(),
             kinds: self.kinds.iter().copied().map(text).collect(),
             permissions: self
@@ -136,7 +147,7 @@ impl Head {
                     permissions: r.permissions.bytes(payload).to_vec(),
                 })
                 .collect(),
-            subjects: Vec::new(),
+            ..Payload::empty(self.stamp.clone())
         }
     }
 }
