@@ -13,9 +13,15 @@ const MAX_UNKNOWN_NAMES = 50000;
  * remembered, so the sets of unknown names stay bounded in bytes too.
  */
 const MAX_NAME_LENGTH = 256;
-/** Slots of the permission-set cache, and the words it may hold in all. */
+/** Slots of the permission-set cache, and the words its interned sets may hold in all. */
 const MAX_CACHE_SLOTS = 65536;
 const MAX_CACHE_WORDS = 1 << 18;
+/** A cache slot's set number takes its low REF_BITS; the number 0 is an empty slot. */
+const REF_BITS = 20;
+const REF_MASK = (1 << REF_BITS) - 1;
+const MAX_SET_REF = REF_MASK;
+/** Names the bindings' shared allowed-name sets may hold in all. */
+const MAX_ALLOWED_NAMES = 1 << 18;
 /** Checks that may reuse one reading of the default clock within a synchronous run. */
 const CLOCK_REUSES = 1024;
 /** Past the last time a JS Date can hold: an expiry this late is none. */
@@ -154,18 +160,22 @@ class Core {
     this.subjectIds = new Names(this, "subjectId");
     this.catalog = null;
     this.scopeList = null;
-    // A two-way cache of permission sets by (subject id, scope id): a bucket holds the sets
-    // of the last two keys fetched there (one engine call that passes numbers only), so a
-    // caller costs one engine call and every later check of it a bit test. It starts
-    // small (nothing is allocated by a load) and doubles while sets keep evicting each
-    // other, up to MAX_CACHE_SLOTS and MAX_CACHE_WORDS, and to twice the keys there are.
+    // A two-way cache of permission sets by (subject id, scope id): a bucket holds the
+    // last two keys fetched there (one engine call that passes numbers only), so a caller
+    // costs one engine call and every later check of it a bit test. The sets themselves
+    // are interned (few distinct role combinations serve many callers), so a slot is a key
+    // and a set number: 8 bytes, where a random stream's cost is the memory it touches.
+    // The cache starts small (nothing is allocated by a load) and doubles while keys keep
+    // evicting each other, up to MAX_CACHE_SLOTS and to twice the keys there are.
     this.permissionCount = wasm.permissionCount;
     this.width = Math.max(1, Math.ceil(this.permissionCount / 32));
     this.scopeCount = wasm.scopeCount;
     let limit = 16;
     const keys = wasm.subjectCount * Math.max(1, this.scopeCount);
-    while (limit < MAX_CACHE_SLOTS && limit < keys * 2 && limit * 2 * this.width <= MAX_CACHE_WORDS) limit *= 2;
+    while (limit < MAX_CACHE_SLOTS && limit < keys * 2) limit *= 2;
     this.slotLimit = limit;
+    this.setLimit = Math.min(MAX_SET_REF, Math.floor(MAX_CACHE_WORDS / this.width));
+    this.scratch = new Uint32Array(this.width);
     this.resize(0);
     this.denyFrom = wasm.denyFrom;
     this.expiredSignalled = false;
@@ -173,38 +183,56 @@ class Core {
   }
 
   /**
-   * Resizes the cache to `size` slots (0: unallocated until the first fill), keeping the
-   * sets it holds. A slot is `stride` float64 cells side by side: its key, until when its
-   * set holds, then the set's words (two to a cell), so a check touches one cache line
-   * where separate arrays would touch three: on a random stream through a large heap,
-   * memory misses are what a check costs.
+   * Resizes the cache to `size` slots (0: unallocated until the first fill), keeping what
+   * it holds when it grows; a resize to 0 (a load, an update, a close) drops every set.
+   * A slot is two words: the key + 1's low 32 bits, then its high bits (a key is below
+   * 2^44: MAX_SUBJECTS × MAX_SCOPES) above the number of its set (20 bits; 0 is an empty
+   * slot). A bucket's two slots are 16 bytes side by side: one cache line.
    */
   resize(size) {
-    // A resize to 0 (a load, an update, a close) drops every set; growing keeps them.
-    const [old, oldSize, stride] = [this.cells, size > 0 ? this.size : 0, 2 + Math.ceil(this.width / 2)];
-    // `size` slots in buckets of two.
+    const old = size > 0 ? this.slots : null;
     const buckets = size >> 1;
     this.mask = Math.max(0, buckets - 1);
     this.shift = buckets > 1 ? 32 - Math.log2(buckets) : 31;
-    this.stride = stride;
     this.size = size;
-    this.cells = new Float64Array(size * stride);
-    this.cellWords = new Uint32Array(this.cells.buffer);
-    for (let slot = 0; slot < size; slot++) this.cells[slot * stride] = -1;
+    this.slots = new Uint32Array(size * 2);
+    if (size === 0) this.forgetSets();
     // Evictions since the last resize; past a quarter of the size, the cache doubles.
     this.evictions = 0;
-    for (let o = 0; o < oldSize; o++) {
-      const key = old[o * stride];
-      if (key < 0) continue;
-      let slot = this.slotOf(key) << 1;
-      if (this.cells[slot * stride] >= 0) slot |= 1;
-      this.cells.set(old.subarray(o * stride, (o + 1) * stride), slot * stride);
+    if (old === null) return;
+    // Doubling splits bucket i into 2i and 2i + 1 (the hash's top bits): two slots at most each.
+    for (let o = 0; o < old.length; o += 2) {
+      if (old[o + 1] === 0) continue;
+      let at = this.bucketOf(old[o], old[o + 1] >>> REF_BITS) << 2;
+      if (this.slots[at + 1] !== 0) at += 2;
+      this.slots[at] = old[o];
+      this.slots[at + 1] = old[o + 1];
     }
   }
 
-  /** The cache slot of a (subject id, scope id) key. */
-  slotOf(key) {
-    return ((Math.imul(key | 0, 0x9e3779b1) ^ Math.imul((key / 4294967296) | 0, 0x85ebca6b)) >>> this.shift) & this.mask;
+  /** The bucket of a key + 1 given as its low 32 bits and its high bits. */
+  bucketOf(lo, hi) {
+    return ((Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> this.shift) & this.mask;
+  }
+
+  /**
+   * Drops the interned sets (set 0 is none, so set numbers start at 1) and the allowed
+   * names made of them: those are emptied, and bindings' fast paths killed (a new epoch),
+   * so no binding answers from them again.
+   */
+  forgetSets() {
+    for (const names of this.allowed?.values() ?? []) names.clear();
+    this.allowed = new Map();
+    this.allowedNames = 0;
+    this.epoch++;
+    if (this.fresh) {
+      this.fresh.live = false;
+      this.fresh = { live: this.timeless };
+    }
+    this.sets = new Uint32Array(this.width * 16);
+    this.untils = new Float64Array(16);
+    this.setCount = 1;
+    this.setIndex = new Int32Array(32);
   }
 
   /**
@@ -222,31 +250,109 @@ class Core {
 
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
   check(s, p, sc) {
-    const key = s * this.scopeCount + sc;
-    const cells = this.cells;
-    const stride = this.stride;
+    const key = s * this.scopeCount + sc + 1;
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) | 0;
+    const slots = this.slots;
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
-    const first = (this.slotOf(key) << 1) * stride;
-    const at = cells[first] === key ? first : first + stride;
+    const b = this.bucketOf(lo, hi) << 2;
+    let ref = 0;
+    if (slots[b] === lo && slots[b + 1] >>> REF_BITS === hi) ref = slots[b + 1] & REF_MASK;
+    else if (slots[b + 2] === lo && slots[b + 3] >>> REF_BITS === hi) ref = slots[b + 3] & REF_MASK;
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
-    if (cells[at] === key && cells[at + 1] > NEVER && this.timeless) return this.bit(this.cellWords, (at + 2) * 2, p);
+    if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
     const now = this.checkTime();
     if (!this.live(now)) return false;
-    if (cells[at] === key && now < cells[at + 1]) return this.bit(this.cellWords, (at + 2) * 2, p);
+    if (ref !== 0 && now < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);
     if (this.size === 0) {
       this.resize(Math.min(256, this.slotLimit));
       return this.check(s, p, sc);
     }
-    if (cells[first + stride] >= 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) {
+    if (slots[b + 3] !== 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) {
       this.resize(this.size * 2);
       return this.check(s, p, sc);
     }
-    // The newest set takes the first way; the one there moves to the second (the older
-    // one there, if any, is evicted).
-    if (cells[first] >= 0 && cells[first] !== key) cells.copyWithin(first + stride, first, first + stride);
-    cells[first + 1] = this.fetch(s, sc, now, this.cellWords, (first + 2) * 2);
-    cells[first] = key;
-    return this.bit(this.cellWords, (first + 2) * 2, p);
+    const set = this.intern(s, sc, now);
+    // The newest key takes the first way; the one there moves to the second (the older
+    // one there, if any, is evicted). Interning may have emptied the cache: read it again.
+    const fresh = this.slots;
+    if (fresh[b + 1] !== 0 && !(fresh[b] === lo && fresh[b + 1] >>> REF_BITS === hi)) {
+      fresh[b + 2] = fresh[b];
+      fresh[b + 3] = fresh[b + 1];
+    }
+    fresh[b] = lo;
+    fresh[b + 1] = (hi << REF_BITS) | set;
+    return this.bit(this.sets, set * this.width, p);
+  }
+
+  /**
+   * The number of subject `s`'s set on scope `sc` (with until when it holds) among the
+   * interned ones, adding it when new. Past `setLimit` sets, the cache starts over.
+   */
+  intern(s, sc, now) {
+    const width = this.width;
+    const words = this.scratch;
+    const until = this.fetch(s, sc, now, words, 0);
+    const h = this.hashSet(words, 0, until);
+    const mask = this.setIndex.length - 1;
+    for (let at = h & mask; this.setIndex[at] !== 0; at = (at + 1) & mask) {
+      const ref = this.setIndex[at];
+      let same = this.untils[ref] === until;
+      for (let i = 0; i < width && same; i++) same = this.sets[ref * width + i] === words[i];
+      if (same) return ref;
+    }
+    if (this.setCount >= this.setLimit) {
+      this.slots.fill(0);
+      this.forgetSets();
+    }
+    const ref = this.setCount++;
+    if (ref * width >= this.sets.length) {
+      const [sets, untils] = [new Uint32Array(this.sets.length * 2), new Float64Array(this.untils.length * 2)];
+      sets.set(this.sets);
+      untils.set(this.untils);
+      [this.sets, this.untils] = [sets, untils];
+    }
+    this.sets.set(words, ref * width);
+    this.untils[ref] = until;
+    // The index stays at most half full: past that it doubles, every set placed again.
+    if (this.setCount * 2 > this.setIndex.length) {
+      this.setIndex = new Int32Array(this.setIndex.length * 2);
+      for (let r = 1; r < this.setCount; r++) this.place(r);
+    } else {
+      this.place(ref);
+    }
+    return ref;
+  }
+
+  /**
+   * The names interned set `ref` allows, as a Set shared by the bindings of that set, or
+   * null past MAX_ALLOWED_NAMES names in all (those bindings keep to their bit tests).
+   */
+  allowedOf(ref) {
+    let names = this.allowed.get(ref);
+    if (names !== undefined) return names;
+    if (this.allowedNames >= MAX_ALLOWED_NAMES) return null;
+    names = new Set();
+    const catalog = this.permissionNames();
+    for (let id = 0; id < catalog.length; id++) if (this.bit(this.sets, ref * this.width, id)) names.add(catalog[id]);
+    this.allowed.set(ref, names);
+    this.allowedNames += names.size + 1;
+    return names;
+  }
+
+  /** Puts interned set `ref` in the index. */
+  place(ref) {
+    const mask = this.setIndex.length - 1;
+    let at = this.hashSet(this.sets, ref * this.width, this.untils[ref]) & mask;
+    while (this.setIndex[at] !== 0) at = (at + 1) & mask;
+    this.setIndex[at] = ref;
+  }
+
+  /** A hash of the set at `at` in `words` with its until. */
+  hashSet(words, at, until) {
+    let h = Math.imul((until / 4294967296) | 0, 0x85ebca6b) ^ (until | 0);
+    for (let i = 0; i < this.width; i++) h = Math.imul(h ^ words[at + i], 0x9e3779b1);
+    return (h ^ (h >>> 15)) >>> 0;
   }
 
   /** Writes subject `s`'s set on scope `sc` into `words` at `at`; returns when it may change. */
@@ -328,10 +434,13 @@ class Names extends Map {
   }
 }
 
+/** What a binding's allowed names are before it has them: never filled, so nothing is in it. */
+const NO_NAMES = new Set();
+
 /**
  * One subject on one scope, for hot paths: the subject's permissions there are computed
- * once (again after an update or when a grant in them expires), so a check is a map
- * lookup and a bit test.
+ * once (again after an update or when a grant in them expires), so a check is a set
+ * lookup or a bit test.
  */
 class Binding {
   #core;
@@ -340,11 +449,17 @@ class Binding {
   #words = null;
   #until = -Infinity;
   #epoch = -1;
+  /** The interned set the words are (see Core.intern), for the allowed names. */
+  #ref = 0;
   /** Set when the words need no clock (see Core.settle): the fast paths read them. */
   #fresh = { live: false };
   #fast = null;
-  /** The names the set allows, built once the handle has answered a catalog's worth. */
-  #allowed = null;
+  /**
+   * The names the set allows, shared with the bindings of the same set (Core.allowedOf),
+   * taken once the handle has answered a catalog's worth; NO_NAMES until then. The core
+   * empties it (and kills `fresh`) the moment it stops serving, so a name in it is allowed.
+   */
+  #allowed = NO_NAMES;
   #uses = 0;
 
   constructor(core, subject, scope) {
@@ -362,9 +477,9 @@ class Binding {
   }
 
   can(permission) {
-    // Fast path: a name in the allowed set is allowed; any other string is not.
-    const allowed = this.#allowed;
-    if (allowed !== null && this.#fresh.live) return allowed.has(permission) || (typeof permission !== "string" && this.#slowCan(permission));
+    // Fast path: a name in the allowed names is allowed; while they serve, any other string is not.
+    if (this.#allowed.has(permission)) return true;
+    if (this.#fresh.live && this.#allowed !== NO_NAMES && typeof permission === "string") return false;
     return this.#slowCan(permission);
   }
 
@@ -373,7 +488,10 @@ class Binding {
     const core = this.#core;
     const id = core.permissionIds.id(permission);
     const allowed = id >= 0 && this.#has(id);
-    if (this.#fast !== null && this.#allowed === null && ++this.#uses > core.permissionCount) this.#allowed = this.#names();
+    if (this.#fast !== null && this.#allowed === NO_NAMES && ++this.#uses > core.permissionCount) {
+      this.#allowed = core.allowedOf(this.#ref) ?? NO_NAMES;
+      this.#uses = 0;
+    }
     return allowed;
   }
 
@@ -385,14 +503,6 @@ class Binding {
     return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#has(id);
   }
 
-  /** The permission names the set holds. */
-  #names() {
-    const names = new Set();
-    const catalog = this.#core.permissionNames();
-    for (let id = 0; id < catalog.length; id++) if (this.#core.bit(this.#words, 0, id)) names.add(catalog[id]);
-    return names;
-  }
-
   #has(id) {
     const core = this.#core;
     // A set in which nothing expires, of a snapshot that does not, needs no clock.
@@ -400,7 +510,7 @@ class Binding {
     const now = core.checkTime();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
       this.#fast = null;
-      this.#allowed = null;
+      this.#allowed = NO_NAMES;
       this.#uses = 0;
       if (!core.live(now)) return false;
       this.#epoch = core.epoch;
@@ -411,8 +521,13 @@ class Binding {
         this.#words = null;
         return false;
       }
-      this.#words = new Uint32Array(core.width);
-      this.#until = core.fetch(s, sc, now, this.#words, 0);
+      // The set is interned (its words copied: the core's arrays move as they grow).
+      const ref = core.intern(s, sc, now);
+      this.#ref = ref;
+      this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
+      this.#until = core.untils[ref];
+      // Interning may have started the cache over (a new epoch): this set is still right.
+      this.#epoch = core.epoch;
       if (this.#until > NEVER && core.fresh.live) {
         this.#fresh = core.fresh;
         this.#fast = this.#words;
@@ -650,6 +765,7 @@ export class Gate extends EventTarget {
     const core = this.#core;
     if (core.closed) return 0;
     const names = core.permissionIds.size + core.scopeIds.size + core.subjectIds.size;
-    return Math.ceil(core.bytes * 1.7) + core.cells.byteLength + names * 64;
+    const cache = core.slots.byteLength + core.sets.byteLength + core.untils.byteLength + core.setIndex.byteLength + core.allowedNames * 16;
+    return Math.ceil(core.bytes * 1.7) + cache + names * 64;
   }
 }

@@ -4,7 +4,7 @@
 // unknown everywhere, and the route-table guard matches as its options say.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -171,6 +171,57 @@ test("the check cache answers like the vectors on every path: engine calls, fres
     }
     gate.close();
   }
+});
+
+test("the check cache's interned sets stay bounded: past the limit it starts over and answers stay right", async () => {
+  // The widest catalog (16,384 permissions: 512 words a set) and 700 subjects of 700
+  // distinct sets: more than the 2^18 words the interned sets may hold (512 sets).
+  const { execFileSync } = await import("node:child_process");
+  const { fixtures, root } = await import("./harness.mjs");
+  const N = 700;
+  const permissions = Array.from({ length: 16384 }, (_, i) => `p.${i}`);
+  const policy = {
+    format: "rolegate.policy/1",
+    tenant: "wide",
+    permissions,
+    scopes: [{ id: "org" }, { id: "prj", parent: "org" }],
+    roles: Array.from({ length: N }, (_, i) => ({ name: `r${i}`, permissions: [`p.${i}`, `p.${16383 - i}`] })),
+    subjects: Array.from({ length: N }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: `r${i}`, scope: i % 2 ? "prj" : "org" }] })),
+  };
+  const file = join(dir, "wide.policy.json");
+  writeFileSync(file, JSON.stringify(policy));
+  const out = join(dir, "wide.snapshot");
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  const bytes = new Uint8Array(readFileSync(out));
+  const gate = new Gate(bytes, { keys: keys() });
+  // Bound handles that have answered a catalog's worth, so they answer from shared name
+  // sets: the cache starting over must not leave them answering from emptied ones.
+  const handles = [0, 2, 5].map((i) => [i, gate.bind(`u${i}`)]);
+  for (const [, handle] of handles) for (const p of permissions) handle.can(p);
+  // What the gate holds now: the snapshot's share, every permission name, a few sets.
+  const before = gate.memoryBytes;
+  let most = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < N; i++) {
+      const [mine, mirror, other] = [`p.${i}`, `p.${16383 - i}`, `p.${(i + 1) % N}`];
+      for (const scope of [undefined, "prj"]) {
+        const want = scope === "prj" || i % 2 === 0;
+        assert.equal(gate.can(`u${i}`, mine, scope), want, `u${i} ${mine} ${scope}`);
+        assert.equal(gate.can(`u${i}`, mirror, scope), want, `u${i} ${mirror} ${scope}`);
+        assert.equal(gate.can(`u${i}`, other, scope), false, `u${i} ${other} ${scope}`);
+      }
+      most = Math.max(most, gate.memoryBytes);
+    }
+    for (const [i, handle] of handles) {
+      assert.equal(handle.can(`p.${i}`), i % 2 === 0, `handle u${i}, round ${round}`);
+      assert.equal(handle.can(`p.${i + 1}`), false, `handle u${i}, round ${round}`);
+    }
+  }
+  // What the cache grew by: the sets' 1 MiB and the slots (4,096 of 8 bytes), where the
+  // 701 distinct sets uncapped would take 1.4 MiB (2 MiB in arrays that double).
+  const cache = most - before;
+  assert.ok(cache > 0.9 * 2 ** 20 && cache < 1.25 * 2 ** 20, `${cache} bytes`);
+  gate.close();
 });
 
 test("gateStore follows the Svelte store contract: subscribers hear the current value at once", async () => {
