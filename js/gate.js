@@ -20,6 +20,10 @@ const MAX_CACHE_WORDS = 1 << 18;
 const REF_BITS = 20;
 const REF_MASK = (1 << REF_BITS) - 1;
 const MAX_SET_REF = REF_MASK;
+/** What the cache's arrays are until they are needed (never written: they hold nothing). */
+const NO_WORDS = new Uint32Array(0);
+const NO_TIMES = new Float64Array(0);
+const NO_INDEX = new Int32Array(0);
 /** Names the bindings' shared allowed-name sets may hold in all. */
 const MAX_ALLOWED_NAMES = 1 << 18;
 /** Checks that may reuse one reading of the default clock within a synchronous run. */
@@ -175,7 +179,6 @@ class Core {
     while (limit < MAX_CACHE_SLOTS && limit < keys * 2) limit *= 2;
     this.slotLimit = limit;
     this.setLimit = Math.min(MAX_SET_REF, Math.floor(MAX_CACHE_WORDS / this.width));
-    this.scratch = new Uint32Array(this.width);
     this.resize(0);
     this.denyFrom = wasm.denyFrom;
     this.expiredSignalled = false;
@@ -195,7 +198,7 @@ class Core {
     this.mask = Math.max(0, buckets - 1);
     this.shift = buckets > 1 ? 32 - Math.log2(buckets) : 31;
     this.size = size;
-    this.slots = new Uint32Array(size * 2);
+    this.slots = size > 0 ? new Uint32Array(size * 2) : NO_WORDS;
     if (size === 0) this.forgetSets();
     // Evictions since the last resize; past a quarter of the size, the cache doubles.
     this.evictions = 0;
@@ -222,17 +225,18 @@ class Core {
    */
   forgetSets() {
     for (const names of this.allowed?.values() ?? []) names.clear();
-    this.allowed = new Map();
+    this.allowed = null;
     this.allowedNames = 0;
     this.epoch++;
     if (this.fresh) {
       this.fresh.live = false;
       this.fresh = { live: this.timeless };
     }
-    this.sets = new Uint32Array(this.width * 16);
-    this.untils = new Float64Array(16);
+    // Allocated at the first set (Core.intern): a gate never asked holds none of it.
+    this.sets = NO_WORDS;
+    this.untils = NO_TIMES;
     this.setCount = 1;
-    this.setIndex = new Int32Array(32);
+    this.setIndex = NO_INDEX;
   }
 
   /**
@@ -291,6 +295,7 @@ class Core {
    */
   intern(s, sc, now) {
     const width = this.width;
+    if (this.setIndex === NO_INDEX) this.allocateSets();
     const words = this.scratch;
     const until = this.fetch(s, sc, now, words, 0);
     const h = this.hashSet(words, 0, until);
@@ -304,6 +309,7 @@ class Core {
     if (this.setCount >= this.setLimit) {
       this.slots.fill(0);
       this.forgetSets();
+      this.allocateSets();
     }
     const ref = this.setCount++;
     if (ref * width >= this.sets.length) {
@@ -324,11 +330,18 @@ class Core {
     return ref;
   }
 
+  /** Room for the first sets (and the words of one read from the engine). */
+  allocateSets() {
+    [this.sets, this.untils, this.setIndex] = [new Uint32Array(this.width * 16), new Float64Array(16), new Int32Array(32)];
+    if (this.scratch?.length !== this.width) this.scratch = new Uint32Array(this.width);
+  }
+
   /**
    * The names interned set `ref` allows, as a Set shared by the bindings of that set, or
    * null past MAX_ALLOWED_NAMES names in all (those bindings keep to their bit tests).
    */
   allowedOf(ref) {
+    this.allowed ??= new Map();
     let names = this.allowed.get(ref);
     if (names !== undefined) return names;
     if (this.allowedNames >= MAX_ALLOWED_NAMES) return null;
@@ -562,18 +575,21 @@ export class Gate extends EventTarget {
    */
   constructor(bytes, options) {
     super();
-    const add = this.addEventListener.bind(this);
-    const remove = this.removeEventListener.bind(this);
-    Object.defineProperties(this, {
-      addEventListener: { value: (type, listener, options) => add(type, guardedListener(listener), options) },
-      removeEventListener: { value: (type, listener, options) => remove(type, guardedListener(listener), options) },
-    });
     const plain = plainOptions(options);
     const clock = plain.clock ?? Date.now;
     if (typeof clock !== "function") throw typeError("option `clock` must be a function returning milliseconds");
     const raw = plainBytes(bytes);
     this.#core = new Core(load(raw, engineOptions(plain), readClock(clock)), clock, this, plain.clock === undefined);
     this.#core.bytes = raw.byteLength;
+  }
+
+  /** Listeners run so that a throw stays inside them (see `guardedListener`). */
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, guardedListener(listener), options);
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, guardedListener(listener), options);
   }
 
   /** Whether `subject` holds `permission` on `scope` (the tenant root when omitted). */

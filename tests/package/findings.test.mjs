@@ -191,7 +191,7 @@ test("the check cache's interned sets stay bounded: past the limit it starts ove
   const file = join(dir, "wide.policy.json");
   writeFileSync(file, JSON.stringify(policy));
   const out = join(dir, "wide.snapshot");
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
   const bytes = new Uint8Array(readFileSync(out));
   const gate = new Gate(bytes, { keys: keys() });
   // Bound handles that have answered a catalog's worth, so they answer from shared name
@@ -221,6 +221,18 @@ test("the check cache's interned sets stay bounded: past the limit it starts ove
   // 701 distinct sets uncapped would take 1.4 MiB (2 MiB in arrays that double).
   const cache = most - before;
   assert.ok(cache > 0.9 * 2 ** 20 && cache < 1.25 * 2 ** 20, `${cache} bytes`);
+  // An update to a catalog of another width: the cache's sets take the new width.
+  const narrow = { ...policy, permissions: permissions.slice(0, 40), roles: policy.roles.map((r, i) => ({ ...r, permissions: [`p.${i % 40}`] })) };
+  writeFileSync(file, JSON.stringify(narrow));
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "2", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  gate.update(new Uint8Array(readFileSync(out)));
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < N; i++) {
+      assert.equal(gate.can(`u${i}`, `p.${i % 40}`, "prj"), true, `after the update: u${i}`);
+      assert.equal(gate.can(`u${i}`, `p.${(i + 1) % 40}`, "prj"), false, `after the update: u${i}`);
+    }
+    for (const [i, handle] of handles) assert.equal(handle.can(`p.${i % 40}`), i % 2 === 0, `handle u${i} after the update`);
+  }
   gate.close();
 });
 
