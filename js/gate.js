@@ -24,8 +24,8 @@ const MAX_SET_REF = REF_MASK;
 const NO_WORDS = new Uint32Array(0);
 const NO_TIMES = new Float64Array(0);
 const NO_INDEX = new Int32Array(0);
-/** Names the bindings' shared allowed-name sets may hold in all. */
-const MAX_ALLOWED_NAMES = 1 << 18;
+/** Names the warm bindings of a gate may hold in all (see Binding); past this none warms. */
+const MAX_WARM_NAMES = 1 << 18;
 /** Checks that may reuse one reading of the default clock within a synchronous run. */
 const CLOCK_REUSES = 1024;
 /** Past the last time a JS Date can hold: an expiry this late is none. */
@@ -218,20 +218,8 @@ class Core {
     return ((Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> this.shift) & this.mask;
   }
 
-  /**
-   * Drops the interned sets (set 0 is none, so set numbers start at 1) and the allowed
-   * names made of them: those are emptied, and bindings' fast paths killed (a new epoch),
-   * so no binding answers from them again.
-   */
+  /** Drops the interned sets (set 0 is none, so set numbers start at 1). */
   forgetSets() {
-    for (const names of this.allowed?.values() ?? []) names.clear();
-    this.allowed = null;
-    this.allowedNames = 0;
-    this.epoch++;
-    if (this.fresh) {
-      this.fresh.live = false;
-      this.fresh = { live: this.timeless };
-    }
     // Allocated at the first set (Core.intern): a gate never asked holds none of it.
     this.sets = NO_WORDS;
     this.untils = NO_TIMES;
@@ -247,9 +235,45 @@ class Core {
   settle() {
     this.timeless = this.defaultClock && this.denyFrom > NEVER && !this.closed;
     // What bindings check on their fast path: one object per epoch, dead once the
-    // snapshot changes or closes, and never live while a clock must be read.
+    // snapshot changes or closes, and never live while a clock must be read. Warm
+    // bindings answer from their own names without looking: they are emptied now.
     if (this.fresh) this.fresh.live = false;
     this.fresh = { live: this.timeless };
+    for (const ref of this.warm ?? []) {
+      const binding = ref.deref();
+      if (binding !== undefined) cool(binding);
+    }
+    [this.warm, this.warmNames, this.swept, this.refused] = [[], 0, 0, 0];
+  }
+
+  /**
+   * Whether `binding` may warm with `names` names, now (see Binding): it is then
+   * remembered, weakly, to be emptied when the snapshot changes. Warm names are bounded
+   * by MAX_WARM_NAMES. The list forgets the bindings collected since they warmed when it
+   * has doubled, and when full, once the refused have answered (a catalog's worth each)
+   * as many checks as it holds bindings: a sweep is paid for by as many checks.
+   */
+  enlist(binding, names) {
+    if (!this.fresh.live || typeof WeakRef !== "function") return false;
+    const fits = () => this.warmNames + names <= MAX_WARM_NAMES;
+    if (this.warm.length >= 2 * this.swept + 64 || (!fits() && ++this.refused * this.permissionCount >= this.warm.length)) this.sweep();
+    if (!fits()) return false;
+    this.warm.push(new WeakRef(binding));
+    this.warmNames += names;
+    return true;
+  }
+
+  /** Forgets the warm bindings collected since they warmed. */
+  sweep() {
+    const live = [];
+    let names = 0;
+    for (const ref of this.warm) {
+      const binding = ref.deref();
+      if (binding === undefined) continue;
+      live.push(ref);
+      names += setSize.call(binding);
+    }
+    [this.warm, this.warmNames, this.swept, this.refused] = [live, names, live.length, 0];
   }
 
   /** Whether subject id `s` holds permission id `p` on scope id `sc`, now. */
@@ -261,8 +285,8 @@ class Core {
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
     const b = this.bucketOf(lo, hi) << 2;
     let ref = 0;
-    if (slots[b] === lo && slots[b + 1] >>> REF_BITS === hi) ref = slots[b + 1] & REF_MASK;
-    else if (slots[b + 2] === lo && slots[b + 3] >>> REF_BITS === hi) ref = slots[b + 3] & REF_MASK;
+    if (this.holds(slots, b, lo, hi)) ref = slots[b + 1] & REF_MASK;
+    else if (this.holds(slots, b + 2, lo, hi)) ref = slots[b + 3] & REF_MASK;
     // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
     if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
     const now = this.checkTime();
@@ -280,13 +304,18 @@ class Core {
     // The newest key takes the first way; the one there moves to the second (the older
     // one there, if any, is evicted). Interning may have emptied the cache: read it again.
     const fresh = this.slots;
-    if (fresh[b + 1] !== 0 && !(fresh[b] === lo && fresh[b + 1] >>> REF_BITS === hi)) {
+    if (fresh[b + 1] !== 0 && !this.holds(fresh, b, lo, hi)) {
       fresh[b + 2] = fresh[b];
       fresh[b + 3] = fresh[b + 1];
     }
     fresh[b] = lo;
     fresh[b + 1] = (hi << REF_BITS) | set;
     return this.bit(this.sets, set * this.width, p);
+  }
+
+  /** Whether the slot at `at` in `slots` holds the key + 1 of low bits `lo` and high bits `hi`. */
+  holds(slots, at, lo, hi) {
+    return slots[at] === lo && slots[at + 1] >>> REF_BITS === hi;
   }
 
   /**
@@ -334,23 +363,6 @@ class Core {
   allocateSets() {
     [this.sets, this.untils, this.setIndex] = [new Uint32Array(this.width * 16), new Float64Array(16), new Int32Array(32)];
     if (this.scratch?.length !== this.width) this.scratch = new Uint32Array(this.width);
-  }
-
-  /**
-   * The names interned set `ref` allows, as a Set shared by the bindings of that set, or
-   * null past MAX_ALLOWED_NAMES names in all (those bindings keep to their bit tests).
-   */
-  allowedOf(ref) {
-    this.allowed ??= new Map();
-    let names = this.allowed.get(ref);
-    if (names !== undefined) return names;
-    if (this.allowedNames >= MAX_ALLOWED_NAMES) return null;
-    names = new Set();
-    const catalog = this.permissionNames();
-    for (let id = 0; id < catalog.length; id++) if (this.bit(this.sets, ref * this.width, id)) names.add(catalog[id]);
-    this.allowed.set(ref, names);
-    this.allowedNames += names.size + 1;
-    return names;
   }
 
   /** Puts interned set `ref` in the index. */
@@ -447,35 +459,54 @@ class Names extends Map {
   }
 }
 
-/** What a binding's allowed names are before it has them: never filled, so nothing is in it. */
-const NO_NAMES = new Set();
+/**
+ * Set's own methods, called on bindings (which are Sets inside, see Binding); `has` as a
+ * method of theirs under a symbol, which V8 inlines as it does `set.has` (where
+ * `Set.prototype.has.call(binding, name)` costs up to a fifth more).
+ */
+const HAS = Symbol("has");
+const setAdd = Set.prototype.add;
+const setClear = Set.prototype.clear;
+const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size").get;
+
+/** Empties a warm binding: it answers on its slow path again (defined in Binding). */
+let cool;
 
 /**
  * One subject on one scope, for hot paths: the subject's permissions there are computed
- * once (again after an update or when a grant in them expires), so a check is a set
- * lookup or a bit test.
+ * once (again after an update or when a grant in them expires), so a check is a bit test
+ * or a set lookup.
+ *
+ * A binding is a Set inside: once it has answered a catalog's worth while nothing can
+ * expire (see Core.settle), it holds the names it allows and is "warm": `can` is then
+ * `Set.prototype.has` on the binding itself, with no other load, and a string not in it
+ * is denied. The core empties warm bindings the moment the snapshot changes or the gate
+ * closes (Core.enlist keeps them, weakly). The Set's own API is hidden (below).
  */
-class Binding {
+class Binding extends Set {
   #core;
   #subject;
   #scope;
   #words = null;
   #until = -Infinity;
   #epoch = -1;
-  /** The interned set the words are (see Core.intern), for the allowed names. */
-  #ref = 0;
   /** Set when the words need no clock (see Core.settle): the fast paths read them. */
   #fresh = { live: false };
   #fast = null;
-  /**
-   * The names the set allows, shared with the bindings of the same set (Core.allowedOf),
-   * taken once the handle has answered a catalog's worth; NO_NAMES until then. The core
-   * empties it (and kills `fresh`) the moment it stops serving, so a name in it is allowed.
-   */
-  #allowed = NO_NAMES;
+  /** Whether the names in the binding are the ones it allows (see above). */
+  #warm = false;
   #uses = 0;
 
+  static {
+    cool = (binding) => {
+      binding.#warm = false;
+      binding.#uses = 0;
+      setClear.call(binding);
+    };
+  }
+
   constructor(core, subject, scope) {
+    super();
     this.#core = core;
     this.#subject = subject;
     this.#scope = scope ?? null;
@@ -490,9 +521,9 @@ class Binding {
   }
 
   can(permission) {
-    // Fast path: a name in the allowed names is allowed; while they serve, any other string is not.
-    if (this.#allowed.has(permission)) return true;
-    if (this.#fresh.live && this.#allowed !== NO_NAMES && typeof permission === "string") return false;
+    // Fast path: a name in the binding is allowed; while it is warm, any other string is not.
+    if (this[HAS](permission)) return true;
+    if (this.#warm && typeof permission === "string") return false;
     return this.#slowCan(permission);
   }
 
@@ -501,11 +532,34 @@ class Binding {
     const core = this.#core;
     const id = core.permissionIds.id(permission);
     const allowed = id >= 0 && this.#has(id);
-    if (this.#fast !== null && this.#allowed === NO_NAMES && ++this.#uses > core.permissionCount) {
-      this.#allowed = core.allowedOf(this.#ref) ?? NO_NAMES;
-      this.#uses = 0;
-    }
+    if (this.#fast !== null && this.#fresh.live && ++this.#uses > core.permissionCount) this.#warmUp();
     return allowed;
+  }
+
+  /** Fills the binding with the names its words allow, if the core lets it warm. */
+  #warmUp() {
+    this.#uses = 0;
+    const core = this.#core;
+    const words = this.#fast;
+    let names = 0;
+    for (const word of words) for (let w = word; w !== 0; w &= w - 1) names++;
+    if (!core.enlist(this, names)) return;
+    // The names as callers spelled them (the name map's keys) where they have asked: the
+    // same strings again compare by identity, where the catalog's copies would be
+    // compared by content (a tenth of a lookup's time).
+    const asked = new Uint8Array(core.permissionCount);
+    let added = 0;
+    for (const [name, id] of core.permissionIds) {
+      asked[id] = 1;
+      if (!core.bit(words, 0, id)) continue;
+      setAdd.call(this, name);
+      added++;
+    }
+    if (added < names) {
+      const catalog = core.permissionNames();
+      for (let id = 0; id < catalog.length; id++) if (asked[id] === 0 && core.bit(words, 0, id)) setAdd.call(this, catalog[id]);
+    }
+    this.#warm = true;
   }
 
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
@@ -523,7 +577,6 @@ class Binding {
     const now = core.checkTime();
     if (this.#epoch !== core.epoch || !(now < this.#until)) {
       this.#fast = null;
-      this.#allowed = NO_NAMES;
       this.#uses = 0;
       if (!core.live(now)) return false;
       this.#epoch = core.epoch;
@@ -536,11 +589,8 @@ class Binding {
       }
       // The set is interned (its words copied: the core's arrays move as they grow).
       const ref = core.intern(s, sc, now);
-      this.#ref = ref;
       this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
       this.#until = core.untils[ref];
-      // Interning may have started the cache over (a new epoch): this set is still right.
-      this.#epoch = core.epoch;
       if (this.#until > NEVER && core.fresh.live) {
         this.#fresh = core.fresh;
         this.#fast = this.#words;
@@ -548,7 +598,22 @@ class Binding {
     }
     return this.#words !== null && core.bit(this.#words, 0, id);
   }
+
+  get [Symbol.toStringTag]() {
+    return "Binding";
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")]() {
+    return { subject: this.#subject, scope: this.#scope };
+  }
 }
+
+// A binding is not a Set to its callers: Set's methods and size are hidden (a name added
+// by hand would be allowed). Set.prototype's own functions called on it still work.
+for (const key of Reflect.ownKeys(Set.prototype)) {
+  if (key !== "constructor" && key !== Symbol.toStringTag) Object.defineProperty(Binding.prototype, key, { value: undefined });
+}
+Object.defineProperty(Binding.prototype, HAS, { value: Set.prototype.has });
 
 /** The engine of `raw` snapshot bytes, verified with what `engineOptions` checked. */
 function load(raw, { keys, load }, now) {
@@ -781,7 +846,7 @@ export class Gate extends EventTarget {
     const core = this.#core;
     if (core.closed) return 0;
     const names = core.permissionIds.size + core.scopeIds.size + core.subjectIds.size;
-    const cache = core.slots.byteLength + core.sets.byteLength + core.untils.byteLength + core.setIndex.byteLength + core.allowedNames * 16;
+    const cache = core.slots.byteLength + core.sets.byteLength + core.untils.byteLength + core.setIndex.byteLength + core.warmNames * 16;
     return Math.ceil(core.bytes * 1.7) + cache + names * 64;
   }
 }

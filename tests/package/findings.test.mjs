@@ -281,3 +281,67 @@ test("unknown permissions: explain suggests a near name; development builds warn
   const production = run("production");
   assert.equal(production.stderr, "");
 });
+
+test("warm bound handles answer like gate.can from their own names; an update or close empties them at once", async () => {
+  const { conformance } = await import("./harness.mjs");
+  const policy = JSON.parse(readFileSync(join(conformance, "acme.policy.json"), "utf8"));
+  const catalog = [...policy.permissions.map((p) => p.name), "nope.view", "roles.*", ""];
+  const scopes = [undefined, ...policy.scopes.map((s) => s.id), "nowhere"];
+  // The default clock: a handle warms only while nothing can expire.
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys() });
+  const handles = [...policy.subjects.map((s) => s.id), "nobody"].flatMap((s) => scopes.map((sc) => ({ s, sc, h: gate.bind(s, sc) })));
+  // What a handle holds inside (its own Set's size): 0 until warm.
+  const held = (h) => Object.getOwnPropertyDescriptor(Set.prototype, "size").get.call(h);
+  const agree = (label) => {
+    for (const { s, sc, h } of handles) for (const p of catalog) assert.equal(h.can(p), gate.can(s, p, sc), `${label}: bind(${s}, ${sc}).can(${p})`);
+  };
+  // The first catalog's worth answers from bits, the rest from the handles' names.
+  for (let round = 0; round < 3; round++) agree(`round ${round}`);
+  const bob = handles.find(({ s, sc }) => s === "bob" && sc === "shop").h;
+  assert.equal(bob.can("roles.create"), true);
+  assert.ok(held(bob) > 0, "bob's handle is warm");
+  for (const { s, sc, h } of handles) assert.equal(held(h), policy.permissions.filter((p) => gate.can(s, p.name, sc)).length, `bind(${s}, ${sc}) holds its allowed names`);
+  // Warm, it still refuses what is not a name, and it is not a Set to its callers.
+  for (const bad of [7, null, undefined, {}, Symbol("x"), ["roles.create"]]) assert.throws(() => bob.can(bad), TypeError);
+  for (const key of ["has", "add", "delete", "clear", "size", "forEach", "keys", "values", "entries"]) assert.equal(bob[key], undefined, key);
+  assert.throws(() => [...bob], TypeError);
+  assert.equal(String(bob), "[object Binding]");
+  assert.equal(bob.subject, "bob");
+  // Revision 103 drops bob's grant: his warm handle denies at once, and all agree again.
+  gate.update(fixture("acme-rev103-without-bob.snapshot"));
+  assert.equal(held(bob), 0);
+  assert.equal(bob.can("roles.create"), false);
+  for (let round = 0; round < 3; round++) agree(`after the update, round ${round}`);
+  gate.close();
+  for (const { h } of handles) for (const p of catalog) assert.equal(h.can(p), false);
+  assert.equal(held(bob), 0);
+});
+
+test("warm names stay bounded per gate; collected handles give theirs back", async () => {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc");
+  const gate = new Gate(fixture("acme.snapshot"), { keys: keys() });
+  const catalog = JSON.parse(readFileSync(join((await import("./harness.mjs")).conformance, "acme.policy.json"), "utf8")).permissions.map((p) => p.name);
+  const held = (h) => Object.getOwnPropertyDescriptor(Set.prototype, "size").get.call(h);
+  const warmUp = (count) =>
+    Array.from({ length: count }, () => {
+      const h = gate.bind("alice");
+      for (let round = 0; round < 2; round++) for (const p of catalog) assert.equal(h.can(p), true);
+      return h;
+    });
+  // alice (an owner) holds the whole catalog: 2^18 names is 9,709 warm handles of 27.
+  let kept = warmUp(11000);
+  const warm = kept.filter((h) => held(h) > 0).length;
+  assert.ok(warm > 9000 && warm <= 2 ** 18 / catalog.length, `${warm} warm`);
+  assert.ok(gate.memoryBytes < 16 * 2 ** 20, `${gate.memoryBytes} bytes`);
+  // Dropped and collected, they make room: later handles warm again.
+  kept = null;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const later = warmUp(2000);
+  assert.ok(later.filter((h) => held(h) > 0).length > 1000, "handles warm again once the old ones are collected");
+  gate.close();
+});
