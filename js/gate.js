@@ -524,42 +524,8 @@ class Binding extends Set {
     // Fast path: a name in the binding is allowed; while it is warm, any other string is not.
     if (this[HAS](permission)) return true;
     if (this.#warm && typeof permission === "string") return false;
-    return this.#slowCan(permission);
-  }
-
-  #slowCan(permission) {
     checkString(permission, "permission");
-    const core = this.#core;
-    const id = core.permissionIds.id(permission);
-    const allowed = id >= 0 && this.#has(id);
-    if (this.#fast !== null && this.#fresh.live && ++this.#uses > core.permissionCount) this.#warmUp();
-    return allowed;
-  }
-
-  /** Fills the binding with the names its words allow, if the core lets it warm. */
-  #warmUp() {
-    this.#uses = 0;
-    const core = this.#core;
-    const words = this.#fast;
-    let names = 0;
-    for (const word of words) for (let w = word; w !== 0; w &= w - 1) names++;
-    if (!core.enlist(this, names)) return;
-    // The names as callers spelled them (the name map's keys) where they have asked: the
-    // same strings again compare by identity, where the catalog's copies would be
-    // compared by content (a tenth of a lookup's time).
-    const asked = new Uint8Array(core.permissionCount);
-    let added = 0;
-    for (const [name, id] of core.permissionIds) {
-      asked[id] = 1;
-      if (!core.bit(words, 0, id)) continue;
-      setAdd.call(this, name);
-      added++;
-    }
-    if (added < names) {
-      const catalog = core.permissionNames();
-      for (let id = 0; id < catalog.length; id++) if (asked[id] === 0 && core.bit(words, 0, id)) setAdd.call(this, catalog[id]);
-    }
-    this.#warm = true;
+    return this.#answer(permission, -1);
   }
 
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
@@ -567,36 +533,72 @@ class Binding extends Set {
     const words = this.#fast;
     if (words !== null && this.#fresh.live && (id | 0) === id && id >= 0) return ((words[id >>> 5] >>> (id & 31)) & 1) === 1;
     if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
-    return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#has(id);
+    return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#answer(null, id);
   }
 
-  #has(id) {
+  /**
+   * The slow path of `can` (a string, and `id` -1) and of `canId` (an id, and `permission`
+   * null): computes the words again once the snapshot has changed or a grant in them has
+   * expired, answers from them, and warms a binding that has answered a catalog's worth
+   * by name (see Binding). One method on purpose: V8 inlines no function past 460 bytes of bytecode, so
+   * `can` and `canId` stay small enough to inline into their callers whatever this path
+   * has seen (inlined into `can` after a stream of cold handles, it took V8's whole
+   * inlining budget, and a page's loop then called `can` instead of inlining it: 1.2-1.3x
+   * `Set.has` where 1.0x otherwise).
+   */
+  #answer(permission, id) {
     const core = this.#core;
+    if (permission !== null) id = core.permissionIds.id(permission);
     // A set in which nothing expires, of a snapshot that does not, needs no clock.
-    if (this.#fast !== null && this.#fresh.live) return core.bit(this.#fast, 0, id);
-    const now = core.checkTime();
-    if (this.#epoch !== core.epoch || !(now < this.#until)) {
-      this.#fast = null;
-      this.#uses = 0;
-      if (!core.live(now)) return false;
-      this.#epoch = core.epoch;
-      this.#until = Infinity;
-      const s = core.subjectId(this.#subject);
-      const sc = core.scopeId(this.#scope ?? undefined);
-      if (s < 0 || sc < 0) {
-        this.#words = null;
-        return false;
-      }
-      // The set is interned (its words copied: the core's arrays move as they grow).
-      const ref = core.intern(s, sc, now);
-      this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
-      this.#until = core.untils[ref];
-      if (this.#until > NEVER && core.fresh.live) {
-        this.#fresh = core.fresh;
-        this.#fast = this.#words;
+    if (id >= 0 && (this.#fast === null || !this.#fresh.live)) {
+      const now = core.checkTime();
+      if (this.#epoch !== core.epoch || !(now < this.#until)) {
+        this.#fast = null;
+        this.#uses = 0;
+        if (!core.live(now)) return false;
+        this.#epoch = core.epoch;
+        this.#until = Infinity;
+        const s = core.subjectId(this.#subject);
+        const sc = core.scopeId(this.#scope ?? undefined);
+        if (s < 0 || sc < 0) {
+          this.#words = null;
+          return false;
+        }
+        // The set is interned (its words copied: the core's arrays move as they grow).
+        const ref = core.intern(s, sc, now);
+        this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
+        this.#until = core.untils[ref];
+        if (this.#until > NEVER && core.fresh.live) {
+          this.#fresh = core.fresh;
+          this.#fast = this.#words;
+        }
       }
     }
-    return this.#words !== null && core.bit(this.#words, 0, id);
+    const allowed = id >= 0 && this.#words !== null && core.bit(this.#words, 0, id);
+    if (permission === null || this.#fast === null || !this.#fresh.live || ++this.#uses <= core.permissionCount) return allowed;
+    // A catalog's worth by name: the binding fills with the names it allows, if the core lets it.
+    this.#uses = 0;
+    const words = this.#fast;
+    let names = 0;
+    for (const word of words) for (let w = word; w !== 0; w &= w - 1) names++;
+    if (!core.enlist(this, names)) return allowed;
+    // The names as callers spelled them (the name map's keys) where they have asked: the
+    // same strings again compare by identity, where the catalog's copies would be
+    // compared by content (a tenth of a lookup's time).
+    const asked = new Uint8Array(core.permissionCount);
+    let added = 0;
+    for (const [name, named] of core.permissionIds) {
+      asked[named] = 1;
+      if (!core.bit(words, 0, named)) continue;
+      setAdd.call(this, name);
+      added++;
+    }
+    if (added < names) {
+      const catalog = core.permissionNames();
+      for (let at = 0; at < catalog.length; at++) if (asked[at] === 0 && core.bit(words, 0, at)) setAdd.call(this, catalog[at]);
+    }
+    this.#warm = true;
+    return allowed;
   }
 
   get [Symbol.toStringTag]() {
