@@ -540,11 +540,11 @@ class Binding extends Set {
    * The slow path of `can` (a string, and `id` -1) and of `canId` (an id, and `permission`
    * null): computes the words again once the snapshot has changed or a grant in them has
    * expired, answers from them, and warms a binding that has answered a catalog's worth
-   * by name (see Binding). One method on purpose: V8 inlines no function past 460 bytes of bytecode, so
-   * `can` and `canId` stay small enough to inline into their callers whatever this path
-   * has seen (inlined into `can` after a stream of cold handles, it took V8's whole
-   * inlining budget, and a page's loop then called `can` instead of inlining it: 1.2-1.3x
-   * `Set.has` where 1.0x otherwise).
+   * by name (see Binding). One method on purpose: V8 inlines no function past 460 bytes
+   * of bytecode, so `can` and `canId` stay small enough to inline into their callers
+   * whatever this path has seen (inlined into `can` after a stream of cold handles, it
+   * took V8's whole inlining budget, and a page's loop then called `can` instead of
+   * inlining it: 1.2-1.3x `Set.has` where 1.0x otherwise).
    */
   #answer(permission, id) {
     const core = this.#core;
