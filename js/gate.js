@@ -290,9 +290,14 @@ class Core {
     const direct = this.direct;
     if (direct !== null) {
       const ref = direct[s * this.scopeCount + sc];
-      if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
+      if (this.needsNoClock(ref)) return this.bit(this.sets, ref * this.width, p);
     }
     return this.hashedCheck(s, p, sc);
+  }
+
+  /** Whether cached set `ref` (0: none) answers without the clock: nothing in it, nor the snapshot, expires. */
+  needsNoClock(ref) {
+    return ref !== 0 && this.timeless && this.untils[ref] > NEVER;
   }
 
   /** `check` by the hashed cache: two ways a bucket, filled from the engine on a miss. */
@@ -306,8 +311,7 @@ class Core {
     let ref = 0;
     if (this.holds(slots, b, lo, hi)) ref = slots[b + 1] & REF_MASK;
     else if (this.holds(slots, b + 2, lo, hi)) ref = slots[b + 3] & REF_MASK;
-    // A cached set that expires with nothing (no grant in it, not the snapshot) needs no clock.
-    if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
+    if (this.needsNoClock(ref)) return this.bit(this.sets, ref * this.width, p);
     const now = this.checkTime();
     if (!this.live(now)) return false;
     if (ref !== 0 && now < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);

@@ -345,14 +345,14 @@ for (const scale of SCALES) {
     q.pid = gates[q.t].permissionId(q.permission);
   }
   // A floor for any string API: the three names looked up and nothing decided.
-  const names = tenants.map((p) => ({ subjects: new Map(p.subjects.map((x, i) => [x.id, i])), permissions: new Map(p.permissions.map((x, i) => [x, i])), scopes: new Map(p.scopes.map((x, i) => [x.id, i])) }));
+  const nameMaps = tenants.map((p) => ({ subjects: new Map(p.subjects.map((x, i) => [x.id, i])), permissions: new Map(p.permissions.map((x, i) => [x, i])), scopes: new Map(p.scopes.map((x, i) => [x.id, i])) }));
   const lookUp = ({ subjects, permissions, scopes }, q) => {
     const [s, p, sc] = [subjects.get(q.subject), permissions.get(q.permission), q.scope === undefined ? 0 : scopes.get(q.scope)];
     return s !== undefined && p !== undefined && sc !== undefined;
   };
   const approaches = {
     "plain JS (anchor)": (q) => plainCan(plains[q.t], q.subject, q.permission, q.scope),
-    "names only: 3 Map.get": (q) => lookUp(names[q.t], q),
+    "names only: 3 Map.get": (q) => lookUp(nameMaps[q.t], q),
     "rolegate gate.can": (q) => gates[q.t].can(q.subject, q.permission, q.scope),
     "gate.can, expiring snapshot": (q) => expiring[q.t].can(q.subject, q.permission, q.scope),
     "rolegate bound handle.can": (q) => q.handle.can(q.permission),
