@@ -280,24 +280,20 @@ class Core {
   }
 
   /**
-   * Whether subject id `s` holds permission id `p` on scope id `sc`, now. Where there are
-   * at most MAX_DIRECT_KEYS keys, each key's set number is also kept at its index
-   * (`direct`, 4 bytes a key, allocated at the first fill): a hit that needs no clock is
-   * then one load, where the hashed cache below pays a hash and two compares (a sixth of
-   * a check at 200 subjects).
+   * Whether subject id `s` holds permission id `p` on scope id `sc`, now. A gate that needs
+   * no clock (see settle) and has at most MAX_DIRECT_KEYS keys keeps each key's set number
+   * at its index instead (`direct`, 4 bytes a key, allocated at the first fill), for the
+   * sets in which nothing expires: a hit is then one load, where the hashed cache below
+   * pays a hash, two compares and the clock's checks (a sixth of a check at 200 subjects).
+   * Whatever is in `direct` needs no clock: it is dropped with the sets (forgetSets).
    */
   check(s, p, sc) {
     const direct = this.direct;
     if (direct !== null) {
       const ref = direct[s * this.scopeCount + sc];
-      if (this.needsNoClock(ref)) return this.bit(this.sets, ref * this.width, p);
+      if (ref !== 0) return this.bit(this.sets, ref * this.width, p);
     }
     return this.hashedCheck(s, p, sc);
-  }
-
-  /** Whether cached set `ref` (0: none) answers without the clock: nothing in it, nor the snapshot, expires. */
-  needsNoClock(ref) {
-    return ref !== 0 && this.timeless && this.untils[ref] > NEVER;
   }
 
   /** `check` by the hashed cache: two ways a bucket, filled from the engine on a miss. */
@@ -305,36 +301,34 @@ class Core {
     const key = s * this.scopeCount + sc + 1;
     const lo = key >>> 0;
     const hi = (key / 4294967296) | 0;
-    const slots = this.slots;
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
-    const b = this.bucketOf(lo, hi) << 2;
+    let b = this.bucketOf(lo, hi) << 2;
     let ref = 0;
-    if (this.holds(slots, b, lo, hi)) ref = slots[b + 1] & REF_MASK;
-    else if (this.holds(slots, b + 2, lo, hi)) ref = slots[b + 3] & REF_MASK;
-    if (this.needsNoClock(ref)) return this.bit(this.sets, ref * this.width, p);
+    if (this.holds(this.slots, b, lo, hi)) ref = this.slots[b + 1] & REF_MASK;
+    else if (this.holds(this.slots, b + 2, lo, hi)) ref = this.slots[b + 3] & REF_MASK;
+    if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
     const now = this.checkTime();
     if (!this.live(now)) return false;
     if (ref !== 0 && now < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);
-    if (this.size === 0) {
-      this.resize(Math.min(256, this.slotLimit));
-      return this.hashedCheck(s, p, sc);
-    }
-    if (slots[b + 3] !== 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) {
-      this.resize(this.size * 2);
-      return this.hashedCheck(s, p, sc);
-    }
     const set = this.intern(s, sc, now);
-    // The newest key takes the first way; the one there moves to the second (the older
-    // one there, if any, is evicted). Interning may have emptied the cache: read it again.
-    const fresh = this.slots;
-    if (fresh[b + 1] !== 0 && !this.holds(fresh, b, lo, hi)) {
-      fresh[b + 2] = fresh[b];
-      fresh[b + 3] = fresh[b + 1];
+    if (this.timeless && this.untils[set] > NEVER && this.keyCount <= MAX_DIRECT_KEYS) {
+      (this.direct ??= new Uint32Array(this.keyCount))[key - 1] = set;
+      return this.bit(this.sets, set * this.width, p);
     }
-    fresh[b] = lo;
-    fresh[b + 1] = (hi << REF_BITS) | set;
-    if (this.direct === null && this.keyCount <= MAX_DIRECT_KEYS) this.direct = new Uint32Array(this.keyCount);
-    if (this.direct !== null) this.direct[key - 1] = set;
+    // Interning may have emptied the cache; it starts small and doubles while keys keep
+    // evicting each other (up to slotLimit).
+    if (this.size === 0) this.resize(Math.min(256, this.slotLimit));
+    else if (this.slots[b + 3] !== 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) this.resize(this.size * 2);
+    b = this.bucketOf(lo, hi) << 2;
+    // The newest key takes the first way; the one there moves to the second (the older
+    // one there, if any, is evicted).
+    const slots = this.slots;
+    if (slots[b + 1] !== 0 && !this.holds(slots, b, lo, hi)) {
+      slots[b + 2] = slots[b];
+      slots[b + 3] = slots[b + 1];
+    }
+    slots[b] = lo;
+    slots[b + 1] = (hi << REF_BITS) | set;
     return this.bit(this.sets, set * this.width, p);
   }
 

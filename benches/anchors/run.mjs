@@ -446,6 +446,7 @@ function pageWorkload(policy, bytes) {
   return { ns: medians(ns), ratio: medians(ratio) };
 }
 
+const HEAP_NOISE = 1 << 18;
 const wasmGzip = gz(readFileSync(join(root, "pkg", "engine_bg.wasm")));
 for (const r of results) {
   console.log(`\n${r.scale.toLocaleString()} subjects in ${r.tenants} tenant(s), ${r.queries.toLocaleString()} queries (node ${process.version}, median of ${REPS})`);
@@ -457,7 +458,12 @@ for (const r of results) {
   console.log(`  load: rolegate ${r.loadMs.rolegate.toFixed(1)} ms (${((r.loadMs.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects), plain JS from JSON ${r.loadMs.plain.toFixed(1)} ms (${(r.loadMs.rolegate / r.loadMs.plain).toFixed(2)}×)`);
   const f = r.fresh;
   console.log(`  one tenant of ${r.scale.toLocaleString()} subjects, fresh process: engine instantiation ${f.engineInit.toFixed(1)} ms, then rolegate load ${f.rolegateFirst.toFixed(1)} ms first, ${f.rolegate.toFixed(1)} ms median (${((f.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects); anchor from JSON ${f.plainFirst.toFixed(1)} ms first, ${f.plain.toFixed(1)} ms median (rolegate ÷ anchor ${(f.rolegate / f.plain).toFixed(2)}×)`);
-  console.log(`  memory after load: rolegate ${(f.rolegateBytes / 2 ** 20).toFixed(2)} MB for the first gate (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot), ${(f.rolegateEach / 2 ** 20).toFixed(2)} MB for each further one (${(f.rolegateEach / f.snapshotBytes).toFixed(2)}×); anchor ${(f.plainBytes / 2 ** 20).toFixed(2)} MB`);
+  // One gate's heap delta is only as good as the heap's noise: a few hundred KB either way
+  // between runs of the same process (GC, code compiled on first use). Below that the
+  // further gates' figure (many held at once) is the gate's.
+  const heap = (bytes) => (Math.abs(bytes) < HEAP_NOISE ? `within the heap's noise (±${HEAP_NOISE / 2 ** 20} MB)` : `${(bytes / 2 ** 20).toFixed(2)} MB`);
+  const first = Math.abs(f.rolegateBytes) < HEAP_NOISE ? "" : ` (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot)`;
+  console.log(`  memory after load: rolegate ${heap(f.rolegateBytes)}${first} for the first gate, ${(f.rolegateEach / 2 ** 20).toFixed(2)} MB for each further one (${(f.rolegateEach / f.snapshotBytes).toFixed(2)}×); anchor ${heap(f.plainBytes)}`);
   if (r.page) {
     console.log(`  page workload (200 users × ${CATALOG.length} permissions, bound once; ns per check, ÷ Set.has in the same repetition, median of 9):`);
     for (const [name, ns] of Object.entries(r.page.ns)) console.log(`    ${name.padEnd(30)} ${ns.toFixed(1).padStart(7)} ns  ${r.page.ratio[name].toFixed(2)}×`);

@@ -158,19 +158,89 @@ test("revisions read back exactly, so minRevision: gate.revision reloads the sam
 
 test("the check cache answers like the vectors on every path: engine calls, fresh sets, hits, evictions", async () => {
   const { queryFiles } = await import("./harness.mjs");
-  for (const file of queryFiles()) {
-    const gate = new Gate(fixture(file.snapshot), { keys: keys(), clock: () => file.now });
+  // With a clock passed in, every check reads it (the hashed cache); with the default clock
+  // (Date.now, here held at the file's time) a snapshot with no expiry needs none, and its
+  // sets without expiring grants answer from the direct table.
+  const realNow = Date.now;
+  for (const [file, defaultClock] of queryFiles().flatMap((f) => [[f, false], [f, true]])) {
+    Date.now = () => file.now;
+    const gate = new Gate(fixture(file.snapshot), defaultClock ? { keys: keys() } : { keys: keys(), clock: () => file.now });
+    // The gate keeps the clock it was made with: Date.now as it was then.
+    Date.now = realNow;
     const grouped = [...file.queries].sort((a, b) => `${a[0]}\0${a[2]}`.localeCompare(`${b[0]}\0${b[2]}`));
     // First visits (the engine's bit), second (a set fetched), later ones (cache hits),
     // in random and grouped order, three rounds each.
     for (const order of [file.queries, grouped, file.queries]) {
       for (let round = 0; round < 3; round++) {
         const wrong = order.filter(([s, p, sc, expected]) => gate.can(s, p, sc ?? undefined) !== expected);
-        assert.deepEqual(wrong.slice(0, 5), [], `${file.name}: ${wrong.length} wrong`);
+        assert.deepEqual(wrong.slice(0, 5), [], `${file.name}${defaultClock ? " (default clock)" : ""}: ${wrong.length} wrong`);
       }
     }
     gate.close();
   }
+});
+
+test("with the default clock, a grant stops answering at its expiry on every path: direct table, hashed cache, handles", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { fixtures, root } = await import("./harness.mjs");
+  const expiry = NOW + HOUR;
+  const policy = {
+    format: "rolegate.policy/1",
+    tenant: "clocked",
+    permissions: ["doc.read", "doc.write"],
+    scopes: [{ id: "org" }, { id: "prj", parent: "org" }],
+    roles: [
+      { name: "reader", permissions: ["doc.read"] },
+      { name: "writer", permissions: ["doc.write"] },
+    ],
+    subjects: [
+      { id: "forever", kind: "user", grants: [{ role: "reader", scope: "org" }] },
+      { id: "until", kind: "user", grants: [{ role: "reader", scope: "org", expires_at: new Date(expiry).toISOString() }] },
+      { id: "both", kind: "user", grants: [{ role: "reader", scope: "org" }, { role: "writer", scope: "prj", expires_at: new Date(expiry).toISOString() }] },
+    ],
+  };
+  const file = join(dir, "clocked.policy.json");
+  writeFileSync(file, JSON.stringify(policy));
+  const out = join(dir, "clocked.snapshot");
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  // The default clock is Date.now as the gate finds it: here one the test moves.
+  const realNow = Date.now;
+  let now = NOW;
+  Date.now = () => now;
+  let gate;
+  try {
+    gate = new Gate(new Uint8Array(readFileSync(out)), { keys: keys() });
+  } finally {
+    Date.now = realNow;
+  }
+  const cases = [
+    ["forever", "doc.read", "prj", true, true],
+    ["until", "doc.read", "prj", true, false],
+    ["until", "doc.read", undefined, true, false],
+    ["both", "doc.read", "prj", true, true],
+    ["both", "doc.write", "prj", true, false],
+    ["both", "doc.write", undefined, false, false],
+  ];
+  const handles = cases.map(([s, , sc]) => gate.bind(s, sc));
+  const answers = (before) => {
+    for (const [i, [s, p, sc, early, late]] of cases.entries()) {
+      const want = before ? early : late;
+      // Enough checks to take each path: the first fill, hits, and a warm handle.
+      for (let round = 0; round < 5; round++) {
+        assert.equal(gate.can(s, p, sc), want, `${s} ${p} ${sc} ${before ? "before" : "after"} the expiry`);
+        assert.equal(handles[i].can(p), want, `handle ${s} ${p} ${sc} ${before ? "before" : "after"}`);
+      }
+    }
+  };
+  answers(true);
+  // One reading of the default clock serves a synchronous run: the next one reads it again.
+  await new Promise((resolve) => setImmediate(resolve));
+  now = expiry + 1;
+  answers(false);
+  now = expiry - 1;
+  await new Promise((resolve) => setImmediate(resolve));
+  gate.close();
+  for (const [s, p, sc] of cases) assert.equal(gate.can(s, p, sc), false, `${s} ${p} after close`);
 });
 
 test("the check cache's interned sets stay bounded: past the limit it starts over and answers stay right", async () => {
