@@ -283,7 +283,7 @@ class Core {
    * Whether subject id `s` holds permission id `p` on scope id `sc`, now. A gate that needs
    * no clock (see settle) and has at most MAX_DIRECT_KEYS keys keeps each key's set number
    * at its index instead (`direct`, 4 bytes a key, allocated at the first fill), for the
-   * sets in which nothing expires: a hit is then one load, where the hashed cache below
+   * sets in which nothing expires: a hit is then one load, where the hashed cache (setOf)
    * pays a hash, two compares and the clock's checks (a sixth of a check at 200 subjects).
    * Whatever is in `direct` needs no clock: it is dropped with the sets (forgetSets).
    */
@@ -293,12 +293,20 @@ class Core {
       const ref = direct[s * this.scopeCount + sc];
       if (ref !== 0) return this.bit(this.sets, ref * this.width, p);
     }
-    return this.hashedCheck(s, p, sc);
+    const ref = this.setOf(s, sc);
+    return ref !== 0 && this.bit(this.sets, ref * this.width, p);
   }
 
-  /** `check` by the hashed cache: two ways a bucket, filled from the engine on a miss. */
-  hashedCheck(s, p, sc) {
+  /**
+   * The number of subject id `s`'s set on scope id `sc` that serves now, from the cache,
+   * or fetched from the engine and cached (the direct table, else the hashed cache's two
+   * ways a bucket); 0 when the snapshot no longer serves. What `check` does past a direct
+   * hit, and what a binding's first check does, so that bindings made per request share
+   * the sets the gate has fetched.
+   */
+  setOf(s, sc) {
     const key = s * this.scopeCount + sc + 1;
+    if (this.direct !== null && this.direct[key - 1] !== 0) return this.direct[key - 1];
     const lo = key >>> 0;
     const hi = (key / 4294967296) | 0;
     // Two ways per bucket: the key's set is in the first or the second slot, or nowhere.
@@ -306,14 +314,14 @@ class Core {
     let ref = 0;
     if (this.holds(this.slots, b, lo, hi)) ref = this.slots[b + 1] & REF_MASK;
     else if (this.holds(this.slots, b + 2, lo, hi)) ref = this.slots[b + 3] & REF_MASK;
-    if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return this.bit(this.sets, ref * this.width, p);
+    if (ref !== 0 && this.timeless && this.untils[ref] > NEVER) return ref;
     const now = this.checkTime();
-    if (!this.live(now)) return false;
-    if (ref !== 0 && now < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);
+    if (!this.live(now)) return 0;
+    if (ref !== 0 && now < this.untils[ref]) return ref;
     const set = this.intern(s, sc, now);
     if (this.timeless && this.untils[set] > NEVER && this.keyCount <= MAX_DIRECT_KEYS) {
       (this.direct ??= new Uint32Array(this.keyCount))[key - 1] = set;
-      return this.bit(this.sets, set * this.width, p);
+      return set;
     }
     // Interning may have emptied the cache; it starts small and doubles while keys keep
     // evicting each other (up to slotLimit).
@@ -329,7 +337,7 @@ class Core {
     }
     slots[b] = lo;
     slots[b + 1] = (hi << REF_BITS) | set;
-    return this.bit(this.sets, set * this.width, p);
+    return set;
   }
 
   /** Whether the slot at `at` in `slots` holds the key + 1 of low bits `lo` and high bits `hi`. */
@@ -488,6 +496,9 @@ const setAdd = Set.prototype.add;
 const setClear = Set.prototype.clear;
 const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size").get;
 
+/** What a binding's words are fresh by until it has some (never live: see Core.settle). */
+const STALE = Object.freeze({ live: false });
+
 /** Empties a warm binding: it answers on its slow path again (defined in Binding). */
 let cool;
 
@@ -510,7 +521,7 @@ class Binding extends Set {
   #until = -Infinity;
   #epoch = -1;
   /** Set when the words need no clock (see Core.settle): the fast paths read them. */
-  #fresh = { live: false };
+  #fresh = STALE;
   #fast = null;
   /** Whether the names in the binding are the ones it allows (see above). */
   #warm = false;
@@ -583,8 +594,13 @@ class Binding extends Set {
           this.#words = null;
           return false;
         }
-        // The set is interned (its words copied: the core's arrays move as they grow).
-        const ref = core.intern(s, sc, now);
+        // The gate's cached set (its words copied: the core's arrays move as they grow);
+        // none once the snapshot stops serving (a clock read again may have moved past it).
+        const ref = core.setOf(s, sc);
+        if (ref === 0) {
+          [this.#words, this.#until] = [null, -Infinity];
+          return false;
+        }
         this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
         this.#until = core.untils[ref];
         if (this.#until > NEVER && core.fresh.live) {

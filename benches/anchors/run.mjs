@@ -357,6 +357,8 @@ for (const scale of SCALES) {
     "gate.can, expiring snapshot": (q) => expiring[q.t].can(q.subject, q.permission, q.scope),
     "rolegate bound handle.can": (q) => q.handle.can(q.permission),
     "rolegate handle.canId": (q) => q.handle.canId(q.pid),
+    // A handle made for every check, as a request handler that binds its caller would.
+    "gate.bind(…).can per check": (q) => gates[q.t].bind(q.subject, q.scope).can(q.permission),
     CASL: (q) => caslCan(casls[q.t], q.subject, q.permission, q.scope),
   };
   const ratios = {};
