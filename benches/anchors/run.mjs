@@ -285,10 +285,17 @@ if (process.argv.includes("--child")) {
   process.exit(0);
 }
 
-/** A load of one snapshot (and the anchor's from its JSON) in a process of its own. */
+/**
+ * A load of one snapshot (and the anchor's from its JSON) in a process of its own, three
+ * times: each figure is the median of the three processes (a first load and a first
+ * gate's memory happen once a process, and vary from one to the next).
+ */
 function freshLoad(snapFile, jsonFile) {
-  const output = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", snapFile, jsonFile], { encoding: "utf8" });
-  return JSON.parse(output.trim().split("\n").pop());
+  const runs = Array.from({ length: 3 }, () => {
+    const output = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", snapFile, jsonFile], { encoding: "utf8" });
+    return JSON.parse(output.trim().split("\n").pop());
+  });
+  return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
 }
 
 const results = [];
@@ -459,7 +466,7 @@ for (const r of results) {
   }
   console.log(`  load: rolegate ${r.loadMs.rolegate.toFixed(1)} ms (${((r.loadMs.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects), plain JS from JSON ${r.loadMs.plain.toFixed(1)} ms (${(r.loadMs.rolegate / r.loadMs.plain).toFixed(2)}×)`);
   const f = r.fresh;
-  console.log(`  one tenant of ${r.scale.toLocaleString()} subjects, fresh process: engine instantiation ${f.engineInit.toFixed(1)} ms, then rolegate load ${f.rolegateFirst.toFixed(1)} ms first, ${f.rolegate.toFixed(1)} ms median (${((f.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects); anchor from JSON ${f.plainFirst.toFixed(1)} ms first, ${f.plain.toFixed(1)} ms median (rolegate ÷ anchor ${(f.rolegate / f.plain).toFixed(2)}×)`);
+  console.log(`  one tenant of ${r.scale.toLocaleString()} subjects, in a fresh process (median of 3 processes): engine instantiation ${f.engineInit.toFixed(1)} ms, then rolegate load ${f.rolegateFirst.toFixed(1)} ms first, ${f.rolegate.toFixed(1)} ms median (${((f.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects); anchor from JSON ${f.plainFirst.toFixed(1)} ms first, ${f.plain.toFixed(1)} ms median (rolegate ÷ anchor ${(f.rolegate / f.plain).toFixed(2)}×)`);
   // One gate's heap delta is only as good as the heap's noise: a few hundred KB either way
   // between runs of the same process (GC, code compiled on first use). Below that the
   // further gates' figure (many held at once) is the gate's.
