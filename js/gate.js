@@ -496,8 +496,12 @@ const setAdd = Set.prototype.add;
 const setClear = Set.prototype.clear;
 const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size").get;
 
-/** What a binding's words are fresh by until it has some (never live: see Core.settle). */
-const STALE = Object.freeze({ live: false });
+/**
+ * What a binding's words are fresh by until it has some: never live (Core.settle sets
+ * `live` on the core's own objects only). Not frozen: it keeps the shape of those, so
+ * that the fast paths' `live` load sees one shape.
+ */
+const STALE = { live: false };
 
 /** Empties a warm binding: it answers on its slow path again (defined in Binding). */
 let cool;
