@@ -282,14 +282,14 @@ class Core {
   }
 
   /**
-   * Whether subject id `s` holds permission id `p` on scope id `sc`, now. A gate of at most
-   * MAX_DIRECT_KEYS keys keeps each key's set number at its index (`direct`, 4 bytes a
-   * key, allocated at the first fill): a number below TIMED is a set that needs no clock
-   * (nothing in it nor the snapshot expires, and the clock is the default: see settle),
-   * so a hit is one load; one above is a set that serves while the clock is before its
-   * until. Larger gates keep their keys in a hashed cache
-   * (setOf), which pays a hash and two compares more (a sixth of a check at 200 subjects).
-   * What is in `direct` is dropped with the sets (forgetSets).
+   * Whether subject id `s` holds permission id `p` on scope id `sc`, now. Keys start in a
+   * hashed cache (setOf) that grows with the callers seen; once it would weigh as much as
+   * a table of every key (4 bytes a key, up to MAX_DIRECT_KEYS keys), the gate keeps each
+   * key's set number at its index instead (`direct`), which saves a hash and two compares
+   * a check (a sixth of a check at 200 subjects). There a number below TIMED is a set that
+   * needs no clock (nothing in it nor the snapshot expires, and the clock is the default:
+   * see settle), so a hit is one load; one above is a set that serves while the clock is
+   * before its until. What is in `direct` is dropped with the sets (forgetSets).
    */
   check(s, p, sc) {
     const direct = this.direct;
@@ -315,15 +315,15 @@ class Core {
    */
   setOf(s, sc) {
     const key = s * this.scopeCount + sc + 1;
-    if (this.keyCount <= MAX_DIRECT_KEYS) {
-      const held = this.direct === null ? 0 : this.direct[key - 1];
+    if (this.direct !== null) {
+      const held = this.direct[key - 1];
       if (held !== 0 && held < TIMED) return held;
       const now = this.checkTime();
       if (!this.live(now)) return 0;
       if (held !== 0 && now < this.untils[held - TIMED]) return held - TIMED;
       const set = this.intern(s, sc, now);
       // Interning may have dropped the sets, and the table with them.
-      (this.direct ??= new Uint32Array(this.keyCount))[key - 1] = this.timeless && this.untils[set] > NEVER ? set : set + TIMED;
+      if (this.direct !== null) this.direct[key - 1] = this.directEntry(set);
       return set;
     }
     const lo = key >>> 0;
@@ -339,9 +339,17 @@ class Core {
     if (ref !== 0 && now < this.untils[ref]) return ref;
     const set = this.intern(s, sc, now);
     // Interning may have emptied the cache; it starts small and doubles while keys keep
-    // evicting each other (up to slotLimit).
-    if (this.size === 0) this.resize(Math.min(256, this.slotLimit));
-    else if (this.slots[b + 3] !== 0 && ++this.evictions > this.size >> 2 && this.size < this.slotLimit) this.resize(this.size * 2);
+    // evicting each other (up to slotLimit). Where the doubled slots would weigh as much as
+    // a direct table (8 bytes a slot, 4 a key), the gate takes the table instead.
+    let size = this.size;
+    if (size === 0) size = Math.min(256, this.slotLimit);
+    else if (this.slots[b + 3] !== 0 && ++this.evictions > size >> 2 && size < this.slotLimit) size *= 2;
+    if (size !== this.size && 2 * size >= this.keyCount && this.keyCount <= MAX_DIRECT_KEYS) {
+      this.takeDirect();
+      this.direct[key - 1] = this.directEntry(set);
+      return set;
+    }
+    if (size !== this.size) this.resize(size);
     b = this.bucketOf(lo, hi) << 2;
     // The newest key takes the first way; the one there moves to the second (the older
     // one there, if any, is evicted).
@@ -353,6 +361,21 @@ class Core {
     slots[b] = lo;
     slots[b + 1] = (hi << REF_BITS) | set;
     return set;
+  }
+
+  /** What the direct table holds for interned set `set` (see check). */
+  directEntry(set) {
+    return this.timeless && this.untils[set] > NEVER ? set : set + TIMED;
+  }
+
+  /** Moves the hashed cache's keys into a direct table, which serves from now on. */
+  takeDirect() {
+    const direct = new Uint32Array(this.keyCount);
+    for (let o = 0; o < this.slots.length; o += 2) {
+      const word = this.slots[o + 1];
+      if (word !== 0) direct[(word >>> REF_BITS) * 4294967296 + this.slots[o] - 1] = this.directEntry(word & REF_MASK);
+    }
+    [this.direct, this.slots, this.size, this.mask, this.shift, this.evictions] = [direct, NO_WORDS, 0, 0, 31, 0];
   }
 
   /** Whether the slot at `at` in `slots` holds the key + 1 of low bits `lo` and high bits `hi`. */

@@ -198,6 +198,9 @@ test("with the default clock, a grant stops answering at its expiry on every pat
       { id: "forever", kind: "user", grants: [{ role: "reader", scope: "org" }] },
       { id: "until", kind: "user", grants: [{ role: "reader", scope: "org", expires_at: new Date(expiry).toISOString() }] },
       { id: "both", kind: "user", grants: [{ role: "reader", scope: "org" }, { role: "writer", scope: "prj", expires_at: new Date(expiry).toISOString() }] },
+      // Enough keys (subjects × scopes) that the cache starts hashed and then moves its keys
+      // into a direct table, half of them on sets that expire.
+      ...Array.from({ length: 400 }, (_, i) => ({ id: `f${i}`, kind: "user", grants: [{ role: "reader", scope: "org", ...(i % 2 ? {} : { expires_at: new Date(expiry).toISOString() }) }] })),
     ],
   };
   const file = join(dir, "clocked.policy.json");
@@ -221,6 +224,7 @@ test("with the default clock, a grant stops answering at its expiry on every pat
     ["both", "doc.read", "prj", true, true],
     ["both", "doc.write", "prj", true, false],
     ["both", "doc.write", undefined, false, false],
+    ...Array.from({ length: 400 }, (_, i) => [`f${i}`, "doc.read", i % 3 ? "prj" : undefined, true, i % 2 === 1]),
   ];
   const handles = cases.map(([s, , sc]) => gate.bind(s, sc));
   const answers = (before) => {
@@ -242,6 +246,38 @@ test("with the default clock, a grant stops answering at its expiry on every pat
   await new Promise((resolve) => setImmediate(resolve));
   gate.close();
   for (const [s, p, sc] of cases) assert.equal(gate.can(s, p, sc), false, `${s} ${p} after close`);
+});
+
+test("the check cache grows with the callers seen: a few callers take no table of every key", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { fixtures, root } = await import("./harness.mjs");
+  // 1,000 subjects on 50 scopes: 50,000 keys, a 200,000-byte table if every key had a slot.
+  const scopes = [{ id: "org" }, ...Array.from({ length: 49 }, (_, i) => ({ id: `s${i}`, parent: "org" }))];
+  const policy = {
+    format: "rolegate.policy/1",
+    tenant: "many-keys",
+    permissions: ["doc.read", "doc.write"],
+    scopes,
+    roles: [{ name: "reader", permissions: ["doc.read"] }],
+    subjects: Array.from({ length: 1000 }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: "reader", scope: i % 2 ? "org" : `s${i % 49}` }] })),
+  };
+  const file = join(dir, "many-keys.policy.json");
+  writeFileSync(file, JSON.stringify(policy));
+  const out = join(dir, "many-keys.snapshot");
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  const gate = new Gate(new Uint8Array(readFileSync(out)), { keys: keys() });
+  const want = (i, scope) => i % 2 === 1 || scope === `s${i % 49}`;
+  const before = gate.memoryBytes;
+  for (let round = 0; round < 3; round++) for (let i = 0; i < 10; i++) assert.equal(gate.can(`u${i}`, "doc.read", "s3"), want(i, "s3"));
+  const few = gate.memoryBytes - before;
+  assert.ok(few < 16384, `ten callers took ${few} bytes`);
+  // Every key, twice: the cache grows into the table, and answers stay right on the way.
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 1000; i++) for (const { id } of scopes) assert.equal(gate.can(`u${i}`, "doc.read", id), want(i, id), `u${i} ${id}`);
+  }
+  const all = gate.memoryBytes - before;
+  assert.ok(all >= 200000 && all < 400000, `every key took ${all} bytes`);
+  gate.close();
 });
 
 test("the check cache's interned sets stay bounded: past the limit it starts over and answers stay right", async () => {
