@@ -476,8 +476,9 @@ for (const r of results) {
   // One gate's heap delta is only as good as the heap's noise: a few hundred KB either way
   // between runs of the same process (GC, code compiled on first use). Below that the
   // further gates' figure (many held at once) is the gate's.
-  const heap = (bytes) => (Math.abs(bytes) < HEAP_NOISE ? `within the heap's noise (±${HEAP_NOISE / 2 ** 20} MB)` : `${(bytes / 2 ** 20).toFixed(2)} MB`);
-  const first = Math.abs(f.rolegateBytes) < HEAP_NOISE ? "" : ` (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot)`;
+  const noisy = (bytes) => Math.abs(bytes) < HEAP_NOISE;
+  const heap = (bytes) => (noisy(bytes) ? `within the heap's noise (±${HEAP_NOISE / 2 ** 20} MB)` : `${(bytes / 2 ** 20).toFixed(2)} MB`);
+  const first = noisy(f.rolegateBytes) ? "" : ` (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot)`;
   console.log(`  memory after load: rolegate ${heap(f.rolegateBytes)}${first} for the first gate, ${(f.rolegateEach / 2 ** 20).toFixed(2)} MB for each further one (${(f.rolegateEach / f.snapshotBytes).toFixed(2)}×); anchor ${heap(f.plainBytes)}`);
   if (r.page) {
     console.log(`  page workload (200 users × ${CATALOG.length} permissions, bound once; ns per check, ÷ Set.has in the same repetition, median of 9):`);

@@ -18,6 +18,28 @@ const { Gate, guard, forExpress } = await import(entry);
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 const HOUR = 3600_000;
 
+/** Signs `policy` with the test key into `name`.snapshot (the release CLI) and returns its bytes. */
+async function snapshotOf(name, policy, revision = 1) {
+  const { execFileSync } = await import("node:child_process");
+  const { fixtures, root } = await import("./harness.mjs");
+  const file = join(dir, `${name}.policy.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  const out = join(dir, `${name}.snapshot`);
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", String(revision), "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  return new Uint8Array(readFileSync(out));
+}
+
+/** A gate on the default clock (Date.now as the gate finds it), which here is `clock`. */
+function onDefaultClock(bytes, clock) {
+  const realNow = Date.now;
+  Date.now = clock;
+  try {
+    return new Gate(bytes, { keys: keys() });
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 test("an expired snapshot makes the guard answer 503 EXPIRED, not 403", async () => {
   let now = NOW;
   const gate = new Gate(fixture("acme-1h.snapshot"), { keys: keys(), clock: () => now });
@@ -161,12 +183,9 @@ test("the check cache answers like the vectors on every path: engine calls, fres
   // With a clock passed in, every check reads it (the hashed cache); with the default clock
   // (Date.now, here held at the file's time) a snapshot with no expiry needs none, and its
   // sets without expiring grants answer from the direct table.
-  const realNow = Date.now;
   for (const [file, defaultClock] of queryFiles().flatMap((f) => [[f, false], [f, true]])) {
-    Date.now = () => file.now;
-    const gate = new Gate(fixture(file.snapshot), defaultClock ? { keys: keys() } : { keys: keys(), clock: () => file.now });
-    // The gate keeps the clock it was made with: Date.now as it was then.
-    Date.now = realNow;
+    const clock = () => file.now;
+    const gate = defaultClock ? onDefaultClock(fixture(file.snapshot), clock) : new Gate(fixture(file.snapshot), { keys: keys(), clock });
     const grouped = [...file.queries].sort((a, b) => `${a[0]}\0${a[2]}`.localeCompare(`${b[0]}\0${b[2]}`));
     // First visits (the engine's bit), second (a set fetched), later ones (cache hits),
     // in random and grouped order, three rounds each; a binding made per query takes its
@@ -182,8 +201,6 @@ test("the check cache answers like the vectors on every path: engine calls, fres
 });
 
 test("with the default clock, a grant stops answering at its expiry on every path: direct table, hashed cache, handles", async () => {
-  const { execFileSync } = await import("node:child_process");
-  const { fixtures, root } = await import("./harness.mjs");
   const expiry = NOW + HOUR;
   const policy = {
     format: "rolegate.policy/1",
@@ -203,20 +220,9 @@ test("with the default clock, a grant stops answering at its expiry on every pat
       ...Array.from({ length: 400 }, (_, i) => ({ id: `f${i}`, kind: "user", grants: [{ role: "reader", scope: "org", ...(i % 2 ? {} : { expires_at: new Date(expiry).toISOString() }) }] })),
     ],
   };
-  const file = join(dir, "clocked.policy.json");
-  writeFileSync(file, JSON.stringify(policy));
-  const out = join(dir, "clocked.snapshot");
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
   // The default clock is Date.now as the gate finds it: here one the test moves.
-  const realNow = Date.now;
   let now = NOW;
-  Date.now = () => now;
-  let gate;
-  try {
-    gate = new Gate(new Uint8Array(readFileSync(out)), { keys: keys() });
-  } finally {
-    Date.now = realNow;
-  }
+  const gate = onDefaultClock(await snapshotOf("clocked", policy), () => now);
   const cases = [
     ["forever", "doc.read", "prj", true, true],
     ["until", "doc.read", "prj", true, false],
@@ -242,15 +248,11 @@ test("with the default clock, a grant stops answering at its expiry on every pat
   await new Promise((resolve) => setImmediate(resolve));
   now = expiry + 1;
   answers(false);
-  now = expiry - 1;
-  await new Promise((resolve) => setImmediate(resolve));
   gate.close();
   for (const [s, p, sc] of cases) assert.equal(gate.can(s, p, sc), false, `${s} ${p} after close`);
 });
 
 test("the check cache grows with the callers seen: a few callers take no table of every key", async () => {
-  const { execFileSync } = await import("node:child_process");
-  const { fixtures, root } = await import("./harness.mjs");
   // 1,000 subjects on 50 scopes: 50,000 keys, a 200,000-byte table if every key had a slot.
   const scopes = [{ id: "org" }, ...Array.from({ length: 49 }, (_, i) => ({ id: `s${i}`, parent: "org" }))];
   const policy = {
@@ -261,11 +263,7 @@ test("the check cache grows with the callers seen: a few callers take no table o
     roles: [{ name: "reader", permissions: ["doc.read"] }],
     subjects: Array.from({ length: 1000 }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: "reader", scope: i % 2 ? "org" : `s${i % 49}` }] })),
   };
-  const file = join(dir, "many-keys.policy.json");
-  writeFileSync(file, JSON.stringify(policy));
-  const out = join(dir, "many-keys.snapshot");
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
-  const gate = new Gate(new Uint8Array(readFileSync(out)), { keys: keys() });
+  const gate = new Gate(await snapshotOf("many-keys", policy), { keys: keys() });
   const want = (i, scope) => i % 2 === 1 || scope === `s${i % 49}`;
   const before = gate.memoryBytes;
   for (let round = 0; round < 3; round++) for (let i = 0; i < 10; i++) assert.equal(gate.can(`u${i}`, "doc.read", "s3"), want(i, "s3"));
@@ -283,8 +281,6 @@ test("the check cache grows with the callers seen: a few callers take no table o
 test("the check cache's interned sets stay bounded: past the limit it starts over and answers stay right", async () => {
   // The widest catalog (16,384 permissions: 512 words a set) and 700 subjects of 700
   // distinct sets: more than the 2^18 words the interned sets may hold (512 sets).
-  const { execFileSync } = await import("node:child_process");
-  const { fixtures, root } = await import("./harness.mjs");
   const N = 700;
   const permissions = Array.from({ length: 16384 }, (_, i) => `p.${i}`);
   const policy = {
@@ -295,11 +291,7 @@ test("the check cache's interned sets stay bounded: past the limit it starts ove
     roles: Array.from({ length: N }, (_, i) => ({ name: `r${i}`, permissions: [`p.${i}`, `p.${16383 - i}`] })),
     subjects: Array.from({ length: N }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: `r${i}`, scope: i % 2 ? "prj" : "org" }] })),
   };
-  const file = join(dir, "wide.policy.json");
-  writeFileSync(file, JSON.stringify(policy));
-  const out = join(dir, "wide.snapshot");
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "1", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
-  const bytes = new Uint8Array(readFileSync(out));
+  const bytes = await snapshotOf("wide", policy);
   const gate = new Gate(bytes, { keys: keys() });
   // Bound handles that have answered a catalog's worth, so they answer from shared name
   // sets: the cache starting over must not leave them answering from emptied ones.
@@ -330,9 +322,7 @@ test("the check cache's interned sets stay bounded: past the limit it starts ove
   assert.ok(cache > 0.9 * 2 ** 20 && cache < 1.25 * 2 ** 20, `${cache} bytes`);
   // An update to a catalog of another width: the cache's sets take the new width.
   const narrow = { ...policy, permissions: permissions.slice(0, 40), roles: policy.roles.map((r, i) => ({ ...r, permissions: [`p.${i % 40}`] })) };
-  writeFileSync(file, JSON.stringify(narrow));
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", "2", "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
-  gate.update(new Uint8Array(readFileSync(out)));
+  gate.update(await snapshotOf("wide", narrow, 2));
   for (let round = 0; round < 2; round++) {
     for (let i = 0; i < N; i++) {
       assert.equal(gate.can(`u${i}`, `p.${i % 40}`, "prj"), true, `after the update: u${i}`);
