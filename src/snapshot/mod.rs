@@ -10,6 +10,7 @@ pub mod limits;
 pub mod loader;
 pub mod payload;
 pub mod reader;
+pub mod record;
 pub mod subjects;
 
 pub use delta::seal_delta;

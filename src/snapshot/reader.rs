@@ -32,6 +32,11 @@ impl<'a> Reader<'a> {
     }
 
     /// How many bytes are not read yet.
+    /// Moves past `n` bytes (all that are left, if fewer).
+    pub fn skip(&mut self, n: usize) {
+        self.bytes = self.bytes.get(n..).unwrap_or_default();
+    }
+
     pub fn remaining(&self) -> usize {
         self.bytes.len()
     }

@@ -229,6 +229,12 @@ impl Subjects {
     }
 
     /// Gives back capacity reserved ahead of decoding.
+    /// As [`Subjects::saw`], for the largest role and scope of a subject's grants.
+    pub fn saw_max(&mut self, role: Option<u32>, scope: Option<u32>) {
+        self.max_role = self.max_role.max(role);
+        self.max_scope = self.max_scope.max(scope);
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.offsets.shrink_to_fit();
         self.tokens.shrink_to_fit();
