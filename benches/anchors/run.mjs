@@ -228,12 +228,28 @@ function caslCan(c, subject, permission, scope) {
 // ---- measuring ----------------------------------------------------------------------
 
 function nsPerCall(queries, fn) {
-  const loop = new Function("queries", "fn", "let sink = 0; for (const q of queries) sink += fn(q) ? 1 : 0; return sink;");
+  const loop = loopFor(fn, "queries", "fn", "let sink = 0; for (const q of queries) sink += fn(q) ? 1 : 0; return sink;");
   loop(queries, fn); // warm
   const start = process.hrtime.bigint();
   loop(queries, fn);
   return Number(process.hrtime.bigint() - start) / queries.length;
 }
+
+/**
+ * A timing loop of its own for `fn` (made once per function): V8 caches `new Function` by
+ * its source, feedback included, so loops of the same text share one call site, which
+ * turns megamorphic after a few approaches and then calls each approach instead of
+ * inlining it as a caller's own loop would. Each function's loop has its own text.
+ */
+const loops = new WeakMap();
+function loopFor(fn, ...source) {
+  if (!loops.has(fn)) {
+    const body = source.pop();
+    loops.set(fn, new Function(...source, `/* loop ${loopCount++} */ ${body}`));
+  }
+  return loops.get(fn);
+}
+let loopCount = 0;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -403,7 +419,7 @@ for (const scale of SCALES) {
  * A page's workload: bind once per user and scope, then check every catalog permission,
  * for 200 (user, scope) pairs, against a `Set.has` on each pair's precomputed set and a
  * bare bit test with a known index. Median of 9 repetitions: ns per check, and the ratio to
- * Set.has within each repetition.
+ * the Set.has timings just before and after each.
  */
 function pageWorkload(policy, bytes) {
   const gate = new Gate(bytes, { keys });
@@ -434,21 +450,32 @@ function pageWorkload(policy, bytes) {
     "rolegate handle.can": (q, p) => q.handle.can(p),
     "rolegate handle.canId": (q, p, i) => q.handle.canId(ids[i]),
   };
-  const PASSES = 40;
-  const time = (fn) => {
-    const loop = new Function("pairs", "names", "fn", "passes", "let sink = 0; for (let r = 0; r < passes; r++) for (const q of pairs) for (let i = 0; i < names.length; i++) sink += fn(q, names[i], i) ? 1 : 0; return sink;");
-    loop(pairs, CATALOG, fn, 2);
+  // Each timing takes about TIMING_MS (passes chosen from a warm-up), and each variant's
+  // is divided by the mean of a Set.has timing just before and one just after it: this
+  // machine's speed drifts within a second by more than these variants differ.
+  const TIMING_MS = 30;
+  const time = (fn, passes) => {
+    const loop = loopFor(fn, "pairs", "names", "fn", "passes", "let sink = 0; for (let r = 0; r < passes; r++) for (const q of pairs) for (let i = 0; i < names.length; i++) sink += fn(q, names[i], i) ? 1 : 0; return sink;");
     const start = process.hrtime.bigint();
-    loop(pairs, CATALOG, fn, PASSES);
-    return Number(process.hrtime.bigint() - start) / (PASSES * pairs.length * CATALOG.length);
+    loop(pairs, CATALOG, fn, passes);
+    return Number(process.hrtime.bigint() - start) / (passes * pairs.length * CATALOG.length);
   };
-  // Each variant's ns, and its ratio to Set.has in the same repetition (the machine's
-  // speed drifts between repetitions more than these variants differ).
+  const passes = new Map();
+  for (const fn of Object.values(variants)) {
+    time(fn, 2);
+    passes.set(fn, Math.max(2, Math.round((TIMING_MS * 1e6) / (time(fn, 2) * pairs.length * CATALOG.length))));
+  }
+  const baseline = variants["Set.has on a precomputed set"];
   const ns = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const ratio = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let r = 0; r < 9; r++) {
-    for (const [name, fn] of Object.entries(variants)) ns[name].push(time(fn));
-    for (const name of Object.keys(variants)) ratio[name].push(ns[name][r] / ns["Set.has on a precomputed set"][r]);
+    for (const [name, fn] of Object.entries(variants)) {
+      const before = time(baseline, passes.get(baseline));
+      const t = time(fn, passes.get(fn));
+      const after = time(baseline, passes.get(baseline));
+      ns[name].push(t);
+      ratio[name].push(t / ((before + after) / 2));
+    }
   }
   gate.close();
   const medians = (per) => Object.fromEntries(Object.entries(per).map(([k, v]) => [k, median(v)]));
@@ -481,7 +508,7 @@ for (const r of results) {
   const first = noisy(f.rolegateBytes) ? "" : ` (${(f.rolegateBytes / f.snapshotBytes).toFixed(2)}× its ${f.snapshotBytes.toLocaleString()}-byte snapshot)`;
   console.log(`  memory after load: rolegate ${heap(f.rolegateBytes)}${first} for the first gate, ${(f.rolegateEach / 2 ** 20).toFixed(2)} MB for each further one (${(f.rolegateEach / f.snapshotBytes).toFixed(2)}×); anchor ${heap(f.plainBytes)}`);
   if (r.page) {
-    console.log(`  page workload (200 users × ${CATALOG.length} permissions, bound once; ns per check, ÷ Set.has in the same repetition, median of 9):`);
+    console.log(`  page workload (200 users × ${CATALOG.length} permissions, bound once; ns per check, ÷ Set.has timed just before and after, median of 9):`);
     for (const [name, ns] of Object.entries(r.page.ns)) console.log(`    ${name.padEnd(30)} ${ns.toFixed(1).padStart(7)} ns  ${r.page.ratio[name].toFixed(2)}×`);
   }
   console.log(`  snapshot ${r.snapshotRaw.toLocaleString()} B raw, ${r.snapshotGzip.toLocaleString()} B gzip; policy JSON gzip ${r.jsonGzip.toLocaleString()} B; CASL rules gzip ${r.caslGzip.toLocaleString()} B; heap after load ${r.heapMB.toFixed(1)} MB`);
