@@ -22,8 +22,11 @@ const REF_MASK = (1 << REF_BITS) - 1;
 const MAX_SET_REF = REF_MASK;
 /** Keys (subjects × scopes) up to which the cache keeps a set number per key, by index. */
 const MAX_DIRECT_KEYS = 1 << 20;
-/** Added to a set's number in the direct table when the set needs the clock (see Core.check). */
-const TIMED = 2 ** 31;
+/**
+ * The top bit of a direct table's entries (1, 2 or 4 bytes, see Core.allocateDirect), set
+ * with the number of a set that needs the clock (see Core.check).
+ */
+const TIMED_BY_BYTES = [0, 0x80, 0x8000, 0, 2 ** 31];
 /** What the cache's arrays are until they are needed (never written: they hold nothing). */
 const NO_WORDS = new Uint32Array(0);
 const NO_TIMES = new Float64Array(0);
@@ -225,6 +228,7 @@ class Core {
   /** Drops the interned sets (set 0 is none, so set numbers start at 1) and the keys' numbers. */
   forgetSets() {
     this.direct = null;
+    this.timed = TIMED_BY_BYTES[1];
     // Allocated at the first set (Core.intern): a gate never asked holds none of it.
     this.sets = NO_WORDS;
     this.untils = NO_TIMES;
@@ -284,10 +288,10 @@ class Core {
   /**
    * Whether subject id `s` holds permission id `p` on scope id `sc`, now. Keys start in a
    * hashed cache (setOf) that grows with the callers seen; once it would weigh as much as
-   * a table of every key (4 bytes a key, up to MAX_DIRECT_KEYS keys), the gate keeps each
-   * key's set number at its index instead (`direct`), which saves a hash and two compares
-   * a check (a sixth of a check at 200 subjects). There a number below TIMED is a set that
-   * needs no clock (nothing in it nor the snapshot expires, and the clock is the default:
+   * a table of every key (up to 4 bytes a key, up to MAX_DIRECT_KEYS keys), the gate keeps
+   * each key's set number at its index instead (`direct`), which saves a hash and two
+   * compares a check (a sixth of a check at 200 subjects). There a number below `timed`
+   * (the entries' top bit) is a set that needs no clock (nothing in it nor the snapshot expires, and the clock is the default:
    * see settle), so a hit is one load; one above is a set that serves while the clock is
    * before its until. What is in `direct` is dropped with the sets (forgetSets).
    */
@@ -296,9 +300,10 @@ class Core {
     if (direct !== null) {
       const held = direct[s * this.scopeCount + sc];
       if (held !== 0) {
-        if (held < TIMED) return this.bit(this.sets, held * this.width, p);
+        const timed = this.timed;
+        if (held < timed) return this.bit(this.sets, held * this.width, p);
         // A set's until is never past the snapshot's expiry (the engine's fill starts from it).
-        const ref = held - TIMED;
+        const ref = held - timed;
         if (this.checkTime() < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);
       }
     }
@@ -317,13 +322,17 @@ class Core {
     const key = s * this.scopeCount + sc + 1;
     if (this.direct !== null) {
       const held = this.direct[key - 1];
-      if (held !== 0 && held < TIMED) return held;
+      const timed = this.timed;
+      if (held !== 0 && held < timed) return held;
       const now = this.checkTime();
       if (!this.live(now)) return 0;
-      if (held !== 0 && now < this.untils[held - TIMED]) return held - TIMED;
+      if (held !== 0 && now < this.untils[held - timed]) return held - timed;
       const set = this.intern(s, sc, now);
       // Interning may have dropped the sets, and the table with them.
-      if (this.direct !== null) this.direct[key - 1] = this.directEntry(set);
+      if (this.direct !== null) {
+        const entry = this.directEntry(set);
+        this.direct[key - 1] = entry;
+      }
       return set;
     }
     const lo = key >>> 0;
@@ -346,7 +355,8 @@ class Core {
     else if (this.slots[b + 3] !== 0 && ++this.evictions > size >> 2 && size < this.slotLimit) size *= 2;
     if (size !== this.size && 2 * size >= this.keyCount && this.keyCount <= MAX_DIRECT_KEYS) {
       this.takeDirect();
-      this.direct[key - 1] = this.directEntry(set);
+      const entry = this.directEntry(set);
+      this.direct[key - 1] = entry;
       return set;
     }
     if (size !== this.size) this.resize(size);
@@ -363,19 +373,42 @@ class Core {
     return set;
   }
 
-  /** What the direct table holds for interned set `set` (see check). */
+  /**
+   * What the direct table holds for interned set `set` (see check); a table too narrow for
+   * its number is widened first (its entries keep their sets and marks), so take the table
+   * (`this.direct`) after this call.
+   */
   directEntry(set) {
-    return this.timeless && this.untils[set] > NEVER ? set : set + TIMED;
+    if (set >= this.timed) {
+      const [old, oldTimed] = [this.direct, this.timed];
+      const direct = this.allocateDirect(set + 1);
+      for (let i = 0; i < old.length; i++) direct[i] = old[i] < oldTimed ? old[i] : old[i] - oldTimed + this.timed;
+      this.direct = direct;
+    }
+    return this.timeless && this.untils[set] > NEVER ? set : set + this.timed;
+  }
+
+  /**
+   * A direct table as narrow as set numbers below `count` allow: a byte a key while the gate
+   * has under 128 sets (most: sets are distinct role combinations), then two, then four. At
+   * 100 tenants of 1,000 subjects, 8 MB of tables that every random check reads were 2 MB.
+   */
+  allocateDirect(count) {
+    const bytes = count <= 0x80 ? 1 : count <= 0x8000 ? 2 : 4;
+    this.timed = TIMED_BY_BYTES[bytes];
+    return bytes === 1 ? new Uint8Array(this.keyCount) : bytes === 2 ? new Uint16Array(this.keyCount) : new Uint32Array(this.keyCount);
   }
 
   /** Moves the hashed cache's keys into a direct table, which serves from now on. */
   takeDirect() {
-    const direct = new Uint32Array(this.keyCount);
+    this.direct = this.allocateDirect(this.setCount);
     for (let o = 0; o < this.slots.length; o += 2) {
       const word = this.slots[o + 1];
-      if (word !== 0) direct[(word >>> REF_BITS) * 4294967296 + this.slots[o] - 1] = this.directEntry(word & REF_MASK);
+      if (word === 0) continue;
+      const entry = this.directEntry(word & REF_MASK);
+      this.direct[(word >>> REF_BITS) * 4294967296 + this.slots[o] - 1] = entry;
     }
-    [this.direct, this.slots, this.size, this.mask, this.shift, this.evictions] = [direct, NO_WORDS, 0, 0, 31, 0];
+    [this.slots, this.size, this.mask, this.shift, this.evictions] = [NO_WORDS, 0, 0, 31, 0];
   }
 
   /** Whether the slot at `at` in `slots` holds the key + 1 of low bits `lo` and high bits `hi`. */

@@ -19,13 +19,13 @@ const NOW = Date.parse("2026-11-23T12:00:00Z");
 const HOUR = 3600_000;
 
 /** Signs `policy` with the test key into `name`.snapshot (the release CLI) and returns its bytes. */
-async function snapshotOf(name, policy, revision = 1) {
+async function snapshotOf(name, policy, revision = 1, extra = []) {
   const { execFileSync } = await import("node:child_process");
   const { fixtures, root } = await import("./harness.mjs");
   const file = join(dir, `${name}.policy.json`);
   writeFileSync(file, JSON.stringify(policy));
   const out = join(dir, `${name}.snapshot`);
-  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", String(revision), "--issued-at", "2026-11-01T00:00:00Z", "--out", out]);
+  execFileSync(join(root, "target", "release", "rolegate"), ["build", file, "--key", join(fixtures, "key-a.json"), "--revision", String(revision), "--issued-at", "2026-11-01T00:00:00Z", ...extra, "--out", out]);
   return new Uint8Array(readFileSync(out));
 }
 
@@ -253,7 +253,8 @@ test("with the default clock, a grant stops answering at its expiry on every pat
 });
 
 test("the check cache grows with the callers seen: a few callers take no table of every key", async () => {
-  // 1,000 subjects on 50 scopes: 50,000 keys, a 200,000-byte table if every key had a slot.
+  // 1,000 subjects on 50 scopes: 50,000 keys, a 50,000-byte table (of two sets: a byte a
+  // key) if every key had a slot, beside the 1,050 names' 64 bytes each.
   const scopes = [{ id: "org" }, ...Array.from({ length: 49 }, (_, i) => ({ id: `s${i}`, parent: "org" }))];
   const policy = {
     format: "rolegate.policy/1",
@@ -274,8 +275,39 @@ test("the check cache grows with the callers seen: a few callers take no table o
     for (let i = 0; i < 1000; i++) for (const { id } of scopes) assert.equal(gate.can(`u${i}`, "doc.read", id), want(i, id), `u${i} ${id}`);
   }
   const all = gate.memoryBytes - before;
-  assert.ok(all >= 200000 && all < 400000, `every key took ${all} bytes`);
+  assert.ok(all >= 50000 + 1050 * 64 && all < 150000, `every key took ${all} bytes`);
   gate.close();
+});
+
+test("the direct table widens as sets come, keeping which sets need the clock", async () => {
+  // 800 subjects of one set fill a byte-wide direct table; then 300 of 300 distinct sets
+  // take it past the 127 sets a byte numbers.
+  const [SHARED, N] = [800, 1100];
+  const own = (i) => i >= SHARED;
+  const policy = {
+    format: "rolegate.policy/1",
+    tenant: "widening",
+    permissions: Array.from({ length: N }, (_, i) => `p.${i}`),
+    scopes: [{ id: "org" }, { id: "prj", parent: "org" }],
+    roles: [{ name: "shared", permissions: ["p.0"] }, ...Array.from({ length: N - SHARED }, (_, i) => ({ name: `r${SHARED + i}`, permissions: [`p.${SHARED + i}`] }))],
+    subjects: Array.from({ length: N }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: own(i) ? `r${i}` : "shared", scope: "org" }] })),
+  };
+  // Without expiry, and with one (every set then needs the clock, on the default clock).
+  for (const extra of [[], ["--ttl", "3650d"]]) {
+    const gate = new Gate(await snapshotOf(`widening${extra.length}`, policy, 1, extra), { keys: keys() });
+    const answers = (count, label) => {
+      for (let i = 0; i < count; i++) {
+        const mine = own(i) ? `p.${i}` : "p.0";
+        for (const scope of [undefined, "prj"]) {
+          assert.equal(gate.can(`u${i}`, mine, scope), true, `u${i} ${mine} ${scope} ${extra}: ${label}`);
+          assert.equal(gate.can(`u${i}`, `p.${(i + 1) % N}`, scope), false, `u${i} ${scope} ${extra}: ${label}`);
+        }
+      }
+    };
+    for (let round = 0; round < 3; round++) answers(SHARED, `one set, round ${round}`);
+    for (let round = 0; round < 3; round++) answers(N, `every set, round ${round}`);
+    gate.close();
+  }
 });
 
 test("the check cache's interned sets stay bounded: past the limit it starts over and answers stay right", async () => {
