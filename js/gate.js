@@ -291,9 +291,10 @@ class Core {
    * a table of every key (up to 4 bytes a key, up to MAX_DIRECT_KEYS keys), the gate keeps
    * each key's set number at its index instead (`direct`), which saves a hash and two
    * compares a check (a sixth of a check at 200 subjects). There a number below `timed`
-   * (the entries' top bit) is a set that needs no clock (nothing in it nor the snapshot expires, and the clock is the default:
-   * see settle), so a hit is one load; one above is a set that serves while the clock is
-   * before its until. What is in `direct` is dropped with the sets (forgetSets).
+   * (the entries' top bit) is a set that needs no clock (nothing in it nor the snapshot
+   * expires, and the clock is the default: see settle), so a hit is one load; one above is
+   * a set that serves while the clock is before its until. What is in `direct` is dropped
+   * with the sets (forgetSets).
    */
   check(s, p, sc) {
     const direct = this.direct;
@@ -594,8 +595,8 @@ let cool;
  * A binding is a Set inside: once it has answered a catalog's worth while nothing can
  * expire (see Core.settle), it holds the names it allows and is "warm" (on the warm
  * prototype, below): `can` is then `Set.prototype.has` on the binding itself, and a string
- * not in it is denied. The core empties warm bindings the moment the snapshot changes or the gate
- * closes (Core.enlist keeps them, weakly). The Set's own API is hidden (below).
+ * not in it is denied. The core empties warm bindings the moment the snapshot changes or
+ * the gate closes (Core.enlist keeps them, weakly). The Set's own API is hidden (below).
  */
 class Binding extends Set {
   // First, so that they sit near the Set's own table pointer (one cache line more often).
