@@ -101,11 +101,10 @@ fn subjects(r: &mut Reader<'_>, payload: &[u8]) -> Result<Subjects> {
             continue;
         };
         let start = offset(rest, payload)?;
-        let token = record
-            .token
-            .map(|t| u32::try_from(t).ok().and_then(|t| start.checked_add(t)))
-            .map(|t| t.ok_or_else(too_big))
-            .transpose()?;
+        let token = match record.token {
+            Some(t) => Some(offset(rest.get(t..).ok_or_else(too_big)?, payload)?),
+            None => None,
+        };
         table.saw_max(record.max_role, record.max_scope);
         table.push(start, token).ok_or_else(too_big)?;
         r.skip(record.len);

@@ -31,12 +31,12 @@ impl<'a> Reader<'a> {
         self.bytes
     }
 
-    /// How many bytes are not read yet.
     /// Moves past `n` bytes (all that are left, if fewer).
     pub fn skip(&mut self, n: usize) {
         self.bytes = self.bytes.get(n..).unwrap_or_default();
     }
 
+    /// How many bytes are not read yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len()
     }

@@ -222,19 +222,20 @@ impl Subjects {
 
     /// Notes the indices a grant names.
     pub fn saw(&mut self, grant: &GrantRef) {
-        self.max_role = self.max_role.max(Some(grant.role));
-        if let GrantScope::Scope(i) = grant.scope {
-            self.max_scope = self.max_scope.max(Some(i));
-        }
+        let scope = match grant.scope {
+            GrantScope::Scope(i) => Some(i),
+            GrantScope::BelowRoot => None,
+        };
+        self.saw_max(Some(grant.role), scope);
     }
 
-    /// Gives back capacity reserved ahead of decoding.
     /// As [`Subjects::saw`], for the largest role and scope of a subject's grants.
     pub fn saw_max(&mut self, role: Option<u32>, scope: Option<u32>) {
         self.max_role = self.max_role.max(role);
         self.max_scope = self.max_scope.max(scope);
     }
 
+    /// Gives back capacity reserved ahead of decoding.
     pub fn shrink_to_fit(&mut self) {
         self.offsets.shrink_to_fit();
         self.tokens.shrink_to_fit();
