@@ -93,6 +93,11 @@ function guardedListener(listener) {
   return wrapper;
 }
 
+/** Whether the words at `at` in `words` hold permission id `p`. */
+function hasBit(words, at, p) {
+  return ((words[at + (p >>> 5)] >>> (p & 31)) & 1) === 1;
+}
+
 /** The state a gate and its bindings share: the wasm engine and the name → id maps. */
 class Core {
   constructor(wasm, clock, target, defaultClock) {
@@ -302,14 +307,14 @@ class Core {
       const held = direct[s * this.scopeCount + sc];
       if (held !== 0) {
         const timed = this.timed;
-        if (held < timed) return this.bit(this.sets, held * this.width, p);
+        if (held < timed) return hasBit(this.sets, held * this.width, p);
         // A set's until is never past the snapshot's expiry (the engine's fill starts from it).
         const ref = held - timed;
-        if (this.checkTime() < this.untils[ref]) return this.bit(this.sets, ref * this.width, p);
+        if (this.checkTime() < this.untils[ref]) return hasBit(this.sets, ref * this.width, p);
       }
     }
     const ref = this.setOf(s, sc);
-    return ref !== 0 && this.bit(this.sets, ref * this.width, p);
+    return ref !== 0 && hasBit(this.sets, ref * this.width, p);
   }
 
   /**
@@ -330,10 +335,7 @@ class Core {
       if (held !== 0 && now < this.untils[held - timed]) return held - timed;
       const set = this.intern(s, sc, now);
       // Interning may have dropped the sets, and the table with them.
-      if (this.direct !== null) {
-        const entry = this.directEntry(set);
-        this.direct[key - 1] = entry;
-      }
+      if (this.direct !== null) this.putDirect(key - 1, set);
       return set;
     }
     const lo = key >>> 0;
@@ -356,8 +358,7 @@ class Core {
     else if (this.slots[b + 3] !== 0 && ++this.evictions > size >> 2 && size < this.slotLimit) size *= 2;
     if (size !== this.size && 2 * size >= this.keyCount && this.keyCount <= MAX_DIRECT_KEYS) {
       this.takeDirect();
-      const entry = this.directEntry(set);
-      this.direct[key - 1] = entry;
+      this.putDirect(key - 1, set);
       return set;
     }
     if (size !== this.size) this.resize(size);
@@ -375,18 +376,18 @@ class Core {
   }
 
   /**
-   * What the direct table holds for interned set `set` (see check); a table too narrow for
-   * its number is widened first (its entries keep their sets and marks), so take the table
-   * (`this.direct`) after this call.
+   * Puts interned set `set` at `index` of the direct table, marked when it needs the clock
+   * (see check); a table too narrow for its number is widened first (its entries keep
+   * their sets and marks).
    */
-  directEntry(set) {
+  putDirect(index, set) {
     if (set >= this.timed) {
       const [old, oldTimed] = [this.direct, this.timed];
       const direct = this.allocateDirect(set + 1);
       for (let i = 0; i < old.length; i++) direct[i] = old[i] < oldTimed ? old[i] : old[i] - oldTimed + this.timed;
       this.direct = direct;
     }
-    return this.timeless && this.untils[set] > NEVER ? set : set + this.timed;
+    this.direct[index] = this.timeless && this.untils[set] > NEVER ? set : set + this.timed;
   }
 
   /**
@@ -405,9 +406,7 @@ class Core {
     this.direct = this.allocateDirect(this.setCount);
     for (let o = 0; o < this.slots.length; o += 2) {
       const word = this.slots[o + 1];
-      if (word === 0) continue;
-      const entry = this.directEntry(word & REF_MASK);
-      this.direct[(word >>> REF_BITS) * 4294967296 + this.slots[o] - 1] = entry;
+      if (word !== 0) this.putDirect((word >>> REF_BITS) * 4294967296 + this.slots[o] - 1, word & REF_MASK);
     }
     [this.slots, this.size, this.mask, this.shift, this.evictions] = [NO_WORDS, 0, 0, 31, 0];
   }
@@ -485,11 +484,6 @@ class Core {
     const until = engine.permissionWords(s, sc, now);
     for (let i = 0; i < this.width; i++) words[at + i] = engine.word(i);
     return until;
-  }
-
-  /** Whether the words at `at` in `words` hold permission id `p`. */
-  bit(words, at, p) {
-    return ((words[at + (p >>> 5)] >>> (p & 31)) & 1) === 1;
   }
 
   subjectId(subject) {
@@ -599,7 +593,6 @@ let cool;
  * the gate closes (Core.enlist keeps them, weakly). The Set's own API is hidden (below).
  */
 class Binding extends Set {
-  // First, so that they sit near the Set's own table pointer (one cache line more often).
   [FAST] = null;
   [FRESH] = STALE;
   #core;
@@ -641,7 +634,7 @@ class Binding extends Set {
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
   canId(id) {
     const words = this[FAST];
-    if (words !== null && this[FRESH].live && (id | 0) === id && id >= 0) return ((words[id >>> 5] >>> (id & 31)) & 1) === 1;
+    if (words !== null && this[FRESH].live && (id | 0) === id && id >= 0) return hasBit(words, 0, id);
     if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
     return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#answer(null, id);
   }
@@ -689,7 +682,7 @@ class Binding extends Set {
         }
       }
     }
-    const allowed = id >= 0 && this.#words !== null && core.bit(this.#words, 0, id);
+    const allowed = id >= 0 && this.#words !== null && hasBit(this.#words, 0, id);
     if (permission === null || this[FAST] === null || !this[FRESH].live || ++this.#uses <= core.permissionCount) return allowed;
     // A catalog's worth by name: the binding fills with the names it allows, if the core lets it.
     this.#uses = 0;
@@ -704,13 +697,13 @@ class Binding extends Set {
     let added = 0;
     for (const [name, named] of core.permissionIds) {
       asked[named] = 1;
-      if (!core.bit(words, 0, named)) continue;
+      if (!hasBit(words, 0, named)) continue;
       setAdd.call(this, name);
       added++;
     }
     if (added < names) {
       const catalog = core.permissionNames();
-      for (let at = 0; at < catalog.length; at++) if (asked[at] === 0 && core.bit(words, 0, at)) setAdd.call(this, catalog[at]);
+      for (let at = 0; at < catalog.length; at++) if (asked[at] === 0 && hasBit(words, 0, at)) setAdd.call(this, catalog[at]);
     }
     Object.setPrototypeOf(this, warmBinding);
     return allowed;
@@ -736,9 +729,10 @@ Object.defineProperty(Binding.prototype, HAS, { value: Set.prototype.has });
  * The prototype of a warm binding (see Binding): its words serve until the core cools it
  * (Core.settle, which puts it back on Binding.prototype when they stop), so `can` answers
  * a string from the names alone and `canId` an id from the words alone. The binding's map
- * then says that it is warm (a method call loads the map anyway), where a flag would be one
- * more load on every check (a page's loop of `handle.can` ran at 1.2-1.3x `Set.has` with
- * one; 0.9-1x without).
+ * then says that it is warm (a method call loads the map anyway), where a flag is one more
+ * load on every check: a page's loop of `handle.can` ran at 1.2-1.3x `Set.has` with one;
+ * on this prototype 1.03-1.09x where the loop saw only warm handles, 1.22-1.30x where it
+ * saw them cold first (two maps at its call site; docs/performance.md).
  */
 const warmBinding = Object.create(Binding.prototype, {
   can: {
@@ -749,7 +743,7 @@ const warmBinding = Object.create(Binding.prototype, {
   },
   canId: {
     value: function canId(id) {
-      if ((id | 0) === id && id >= 0) return ((this[FAST][id >>> 5] >>> (id & 31)) & 1) === 1;
+      if ((id | 0) === id && id >= 0) return hasBit(this[FAST], 0, id);
       return coldCanId.call(this, id);
     },
   },
