@@ -23,10 +23,11 @@ const MAX_SET_REF = REF_MASK;
 /** Keys (subjects × scopes) up to which the cache keeps a set number per key, by index. */
 const MAX_DIRECT_KEYS = 1 << 20;
 /**
- * The top bit of a direct table's entries (1, 2 or 4 bytes, see Core.allocateDirect), set
- * with the number of a set that needs the clock (see Core.check).
+ * The bit above every set number in a direct table's entries (1, 2 or 4 bytes, see
+ * Core.allocateDirect), set with the number of a set that needs the clock (see Core.check):
+ * the top bit of 1 and 2 bytes, the one past MAX_SET_REF of 4 (every entry a small integer).
  */
-const TIMED_BY_BYTES = [0, 0x80, 0x8000, 0, 2 ** 31];
+const TIMED_BY_BYTES = [0, 0x80, 0x8000, 0, MAX_SET_REF + 1];
 /** What the cache's arrays are until they are needed (never written: they hold nothing). */
 const NO_WORDS = new Uint32Array(0);
 const NO_TIMES = new Float64Array(0);
@@ -101,18 +102,40 @@ function hasBit(words, at, p) {
 /** The state a gate and its bindings share: the wasm engine and the name → id maps. */
 class Core {
   constructor(wasm, clock, target, defaultClock) {
-    this.engine = wasm;
+    // Every field is made here, those a check reads first, with the types they keep:
+    // V8 keeps in the object itself only as many fields as the constructor assigns (about),
+    // and the rest one load further, in a separate array (a cache miss more a check when a
+    // random stream goes through many gates). The values are index()'s to come.
     this.closed = false;
-    this.lastTime = NaN;
+    this.permissionIds = this.scopeIds = this.subjectIds = null;
+    this.direct = null;
+    this.scopeCount = this.width = this.timed = 0;
+    this.sets = this.slots = NO_WORDS;
+    this.untils = NO_TIMES;
+    this.mask = this.shift = this.size = 0;
+    this.timeless = false;
     this.reuses = 0;
+    this.lastTime = NaN;
     this.forgetQueued = false;
     this.forgetTime = () => {
       this.reuses = 0;
       this.forgetQueued = false;
     };
+    this.engine = wasm;
     this.clock = clock;
     this.defaultClock = defaultClock;
     this.target = target;
+    this.epoch = this.permissionCount = this.keyCount = this.slotLimit = this.setLimit = 0;
+    this.catalog = this.scopeList = null;
+    this.evictions = this.setCount = 0;
+    this.setIndex = NO_INDEX;
+    this.scratch = NO_WORDS;
+    this.denyFrom = -Infinity;
+    this.expiredSignalled = false;
+    this.fresh = null;
+    this.warm = [];
+    this.warmNames = this.swept = this.refused = 0;
+    this.bytes = 0;
     this.index();
   }
 
@@ -169,7 +192,7 @@ class Core {
    * callers use; the whole catalog and scope list are read only when asked for.
    */
   index() {
-    this.epoch = (this.epoch ?? 0) + 1;
+    this.epoch++;
     const wasm = this.wasm;
     this.permissionIds = new Names(this, "permissionId");
     this.scopeIds = new Names(this, "scopeId");
@@ -253,7 +276,7 @@ class Core {
     // bindings answer from their own names without looking: they are emptied now.
     if (this.fresh) this.fresh.live = false;
     this.fresh = { live: this.timeless };
-    for (const ref of this.warm ?? []) {
+    for (const ref of this.warm) {
       const binding = ref.deref();
       if (binding !== undefined) cool(binding);
     }
