@@ -45,6 +45,14 @@ export function publisher(dir, { remotes = [] } = {}) {
     last(tenant) {
       return last.get(tenant) ?? null;
     },
+    /** The tenant snapshot this directory holds (an earlier run's, say), or null. */
+    stored(tenant) {
+      try {
+        return new Uint8Array(readFileSync(join(dir, tenant, "tenant.snapshot")));
+      } catch {
+        return null;
+      }
+    },
     revision(tenant) {
       if (!current.has(tenant)) {
         try {

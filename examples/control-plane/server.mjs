@@ -38,8 +38,24 @@ const keyFile = join(dataDir, "signing-key.json");
 if (!process.env.ROLEGATE_SIGNING_KEY && !existsSync(keyFile)) writeFileSync(keyFile, keygen({ keyId: `${tenant}-cp` }).key, { mode: 0o600 });
 const key = process.env.ROLEGATE_SIGNING_KEY ? { env: "ROLEGATE_SIGNING_KEY" } : readFileSync(keyFile, "utf8");
 const [keyId, keyBase64] = (([id, ...rest]) => [id, rest.join("=")])(publicKey(key).split("="));
-// Each change also signs a delta from the revision this process published before.
-const signing = { key, previous: () => published.last(tenant) };
+// Each change also signs a delta from the revision published before: this process's last,
+// or, at the first publish after a restart, the snapshot an earlier run left, when it
+// verifies with this key (its revision read from the signed bytes, not from a file beside
+// them), so that readers holding it still get a delta rather than the whole snapshot.
+const signing = { key, previous: () => published.last(tenant) ?? earlierRun() };
+function earlierRun() {
+  const snapshot = published.stored(tenant);
+  if (snapshot === null) return null;
+  let earlier;
+  try {
+    earlier = new Gate(snapshot, { keys: { [keyId]: keyBase64 }, tenant });
+    return { revision: earlier.revision, snapshot };
+  } catch {
+    return null;
+  } finally {
+    earlier?.close();
+  }
+}
 
 const db = await open({ url: process.env.DATABASE_URL, file: join(dataDir, "control-plane.sqlite") });
 await seed(db, JSON.parse(readFileSync(seedFile, "utf8")));

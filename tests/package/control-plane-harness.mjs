@@ -69,9 +69,13 @@ export async function startPostgres() {
   };
 }
 
-/** Starts the control plane; resolves to `{ url, stop }` once it listens. */
+/**
+ * Starts the control plane; resolves to `{ url, stop }` once it listens. Its data go to a
+ * scratch directory that `stop` removes, or to `env.DATA_DIR`, which is left as it is.
+ */
 export async function startControlPlane(dir, env = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), "rolegate-cp-"));
+  const owned = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "rolegate-cp-"));
   const child = spawn(process.execPath, ["server.mjs"], { cwd: dir, env: { ...process.env, DATA_DIR: dataDir, PORT: "0", SEED: join(root, "examples", "policies", "acme.json"), ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";
@@ -89,7 +93,7 @@ export async function startControlPlane(dir, env = {}) {
       new Promise((resolve) => {
         child.once("exit", resolve);
         child.kill("SIGTERM");
-      }).then(() => rmSync(dataDir, { recursive: true, force: true })),
+      }).then(() => owned && rmSync(dataDir, { recursive: true, force: true })),
   };
 }
 

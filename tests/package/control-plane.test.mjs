@@ -4,7 +4,8 @@
 // guarded per route by rolegate, and every published snapshot and slice verified and
 // checked with the engine against the database's own policy.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -209,6 +210,48 @@ for (const [name, backend] of backends) {
       assert.equal(next.etag, `"r${revision + 1}"`);
       const files = readdirSync(join(cp.dataDir, "published", "acme", "users"));
       assert.ok(files.every((f) => f.endsWith(".snapshot")), `no temporary file left: ${files}`);
+    });
+
+    // A control plane of its own on its own data (SQLite in a directory kept across the
+    // restart; the shared PostgreSQL database is the other tests' control plane's).
+    test("after a restart, the first revision published still comes with a delta from the last one before", { skip: name !== "SQLite" }, async () => {
+      const data = mkdtempSync(join(tmpdir(), "rolegate-cp-restart-"));
+      try {
+        const first = await startControlPlane(dir, { DATA_DIR: data });
+        const own = await (await fetch(`${first.url}/keys.json`)).json();
+        assert.equal((await client(first.url).call("alice", "PATCH", "/api/settings", { name: "Acme Restarted" })).status, 200);
+        const held = new Gate(await client(first.url).bytes("alice", "/snapshots/tenant"), { keys: own, tenant: "acme" });
+        const before = held.revision;
+        await first.stop();
+        const second = await startControlPlane(dir, { DATA_DIR: data });
+        try {
+          const api = client(second.url);
+          const { revision } = (await api.call("alice", "GET", "/api/me")).body;
+          assert.ok(revision > before, `${revision} after ${before}`);
+          const delta = await fetch(`${second.url}/snapshots/tenant/deltas/${before}`, { headers: { "x-user": "alice" } });
+          assert.equal(delta.status, 200, "a delta from the revision held before the restart");
+          held.applyDelta(new Uint8Array(await delta.arrayBuffer()));
+          assert.equal(held.revision, revision);
+          const full = new Gate(await api.bytes("alice", "/snapshots/tenant"), { keys: own, tenant: "acme" });
+          const { body: doc } = await api.call("alice", "GET", "/api/policy");
+          let checked = 0;
+          for (const s of doc.subjects) {
+            for (const p of doc.permissions) {
+              for (const sc of [undefined, ...doc.scopes.map((x) => x.id)]) {
+                assert.equal(held.can(s.id, p.name, sc), full.can(s.id, p.name, sc), `${s.id} ${p.name} ${sc}`);
+                checked++;
+              }
+            }
+          }
+          assert.ok(checked > 1000, `${checked} checks`);
+          full.close();
+        } finally {
+          held.close();
+          await second.stop();
+        }
+      } finally {
+        rmSync(data, { recursive: true, force: true });
+      }
     });
   });
 }
