@@ -385,6 +385,9 @@ for (const scale of SCALES) {
     CASL: (q) => caslCan(casls[q.t], q.subject, q.permission, q.scope),
   };
   const ratios = {};
+  // CASL's time ÷ gate.can's within each repetition (both timed beside the same anchor),
+  // median and range: the speed-up itself, without the anchor's drift between repetitions.
+  const caslOverGate = {};
   for (const [shape, queries] of [["random", random], ["grouped", grouped]]) {
     const per = Object.fromEntries(Object.keys(approaches).map((k) => [k, []]));
     for (let r = 0; r < REPS; r++) {
@@ -393,6 +396,8 @@ for (const scale of SCALES) {
       per["plain JS (anchor)"][r] = anchor;
     }
     ratios[shape] = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, median(v)]));
+    const each = per.CASL.map((c, r) => c / per["rolegate gate.can"][r]);
+    caslOverGate[shape] = { median: median(each), min: Math.min(...each), max: Math.max(...each) };
   }
   const memory = process.memoryUsage();
   const snapshotRaw = snapshots.reduce((n, b) => n + b.length, 0);
@@ -412,7 +417,7 @@ for (const scale of SCALES) {
   const fresh = freshLoad(singleSnap, singleJson);
   fresh.snapshotBytes = readFileSync(singleSnap).length;
   const page = scale === 5000 ? pageWorkload(single, new Uint8Array(readFileSync(singleSnap))) : null;
-  results.push({ scale, tenants: count, queries: QUERIES, ratios, loadMs: { rolegate: median(loadRolegate), plain: median(loadPlain) }, heapMB: memory.heapUsed / 2 ** 20, snapshotRaw, snapshotGzip, jsonGzip, caslGzip, fresh, page });
+  results.push({ scale, tenants: count, queries: QUERIES, ratios, caslOverGate, loadMs: { rolegate: median(loadRolegate), plain: median(loadPlain) }, heapMB: memory.heapUsed / 2 ** 20, snapshotRaw, snapshotGzip, jsonGzip, caslGzip, fresh, page });
 }
 
 /**
@@ -497,6 +502,8 @@ for (const r of results) {
     };
     console.log(`  ${name.padEnd(28)} ${f("random")} ${f("grouped")}   ${rate("random").padStart(15)} ${rate("grouped").padStart(10)}`);
   }
+  const speedUp = (shape) => `${r.caslOverGate[shape].median.toFixed(2)}× (${r.caslOverGate[shape].min.toFixed(2)}–${r.caslOverGate[shape].max.toFixed(2)})`;
+  console.log(`  CASL ÷ gate.can, per repetition: random ${speedUp("random")}, grouped ${speedUp("grouped")}`);
   console.log(`  load: rolegate ${r.loadMs.rolegate.toFixed(1)} ms (${((r.loadMs.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects), plain JS from JSON ${r.loadMs.plain.toFixed(1)} ms (${(r.loadMs.rolegate / r.loadMs.plain).toFixed(2)}×)`);
   const f = r.fresh;
   console.log(`  one tenant of ${r.scale.toLocaleString()} subjects, in a fresh process (median of 3 processes): engine instantiation ${f.engineInit.toFixed(1)} ms, then rolegate load ${f.rolegateFirst.toFixed(1)} ms first, ${f.rolegate.toFixed(1)} ms median (${((f.rolegate / r.scale) * 10000).toFixed(2)} ms per 10,000 subjects); anchor from JSON ${f.plainFirst.toFixed(1)} ms first, ${f.plain.toFixed(1)} ms median (rolegate ÷ anchor ${(f.rolegate / f.plain).toFixed(2)}×)`);
