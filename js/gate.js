@@ -661,7 +661,7 @@ class Binding extends Set {
         return hasBit(words, 0, id);
       }
     }
-    return this.#answer(permission, -1) === true;
+    return this.#answer(permission, -1);
   }
 
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
