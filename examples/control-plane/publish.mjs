@@ -45,10 +45,10 @@ export function publisher(dir, { remotes = [] } = {}) {
     last(tenant) {
       return last.get(tenant) ?? null;
     },
-    /** The tenant snapshot this directory holds (an earlier run's, say), or null. */
-    stored(tenant) {
+    /** The bytes of a file published for `tenant` (an earlier run's, say), or null. */
+    stored(tenant, file) {
       try {
-        return new Uint8Array(readFileSync(join(dir, tenant, "tenant.snapshot")));
+        return readFileSync(join(dir, tenant, file));
       } catch {
         return null;
       }
@@ -66,12 +66,8 @@ export function publisher(dir, { remotes = [] } = {}) {
     /** Serves a published file with its revision's ETag (304 when the caller has it). */
     serve(req, res, tenant, file) {
       const revision = this.revision(tenant);
-      let bytes;
-      try {
-        bytes = readFileSync(join(dir, tenant, file));
-      } catch {
-        return res.status(404).json({ error: "not_found", message: "nothing published here" });
-      }
+      const bytes = this.stored(tenant, file);
+      if (bytes === null) return res.status(404).json({ error: "not_found", message: "nothing published here" });
       const etag = `"r${revision}"`;
       res.set({ etag, "cache-control": "no-cache" });
       if (req.headers["if-none-match"] === etag) return res.status(304).end();

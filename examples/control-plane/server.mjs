@@ -44,7 +44,7 @@ const [keyId, keyBase64] = (([id, ...rest]) => [id, rest.join("=")])(publicKey(k
 // them), so that readers holding it still get a delta rather than the whole snapshot.
 const signing = { key, previous: () => published.last(tenant) ?? earlierRun() };
 function earlierRun() {
-  const snapshot = published.stored(tenant);
+  const snapshot = published.stored(tenant, "tenant.snapshot");
   if (snapshot === null) return null;
   let earlier;
   try {
