@@ -275,6 +275,47 @@ test("the check cache grows with the callers seen: a few callers take no table o
   gate.close();
 });
 
+test("a random stream over more keys than the hashed cache holds takes the table of every key, up to its limit", async () => {
+  // The hashed cache holds at most 65,536 slots (8 bytes each). 3,000 subjects on 100
+  // scopes are 300,000 keys: keys evicting each other at that size take the table of every
+  // key (a byte a key here), where every check went to the engine before. 42,000 subjects
+  // on 101 scopes are past the table's 2^22 keys: the cache stays the hashed one.
+  const cacheBytes = (gate, bytes, names) => gate.memoryBytes - Math.ceil(bytes.length * 1.7) - names * 64;
+  for (const [count, width] of [[3000, 100], [42000, 101]]) {
+    const scopes = [{ id: "org" }, ...Array.from({ length: width - 1 }, (_, i) => ({ id: `s${i}`, parent: "org" }))];
+    const policy = {
+      format: "rolegate.policy/1",
+      tenant: `keys-${count}`,
+      permissions: ["doc.read", "doc.write"],
+      scopes,
+      roles: [{ name: "reader", permissions: ["doc.read"] }],
+      subjects: Array.from({ length: count }, (_, i) => ({ id: `u${i}`, kind: "user", grants: [{ role: "reader", scope: i % 3 ? `s${i % (width - 1)}` : "org" }] })),
+    };
+    const bytes = await snapshotOf(`keys-${count}`, policy);
+    const gate = new Gate(bytes, { keys: keys() });
+    const want = (i, scope) => i % 3 === 0 || scope === `s${i % (width - 1)}`;
+    let seed = 1;
+    // mulberry32: an LCG's low bits repeat within a few thousand draws.
+    const next = (n) => {
+      let t = (seed = (seed + 0x6d2b79f5) >>> 0);
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    const [subjects, scopeIds] = [new Set(), new Set()];
+    for (let n = 0; n < 200000; n++) {
+      const [i, scope] = [next(count), scopes[next(width)].id];
+      subjects.add(i);
+      scopeIds.add(scope);
+      assert.equal(gate.can(`u${i}`, "doc.read", scope), want(i, scope), `u${i} ${scope} (check ${n})`);
+    }
+    const cache = cacheBytes(gate, bytes, subjects.size + scopeIds.size + 1);
+    if (count * width <= 1 << 22) assert.ok(cache >= count * width && cache < count * width + 16384, `${count} subjects on ${width} scopes: a cache of ${cache} bytes`);
+    else assert.ok(cache <= 65536 * 8 + 16384, `${count} subjects on ${width} scopes: a cache of ${cache} bytes`);
+    gate.close();
+  }
+});
+
 test("the direct table widens as sets come, keeping which sets need the clock", async () => {
   // 800 subjects of one set fill a byte-wide direct table; then 300 of 300 distinct sets
   // take it past the 127 sets a byte numbers.
