@@ -21,11 +21,11 @@ const REF_BITS = 20;
 const REF_MASK = (1 << REF_BITS) - 1;
 const MAX_SET_REF = REF_MASK;
 /**
- * Keys (subjects × scopes) up to which the cache keeps a set number per key, by index:
- * 4 MB at a byte a key (a gate's sets are mostly fewer than 128), the size of a snapshot
- * of about 100,000 subjects.
+ * The bytes up to which the cache keeps a set number per key (subjects × scopes), by
+ * index: 2^22 keys at a byte a key (a gate's sets are mostly fewer than 128), the size of
+ * a snapshot of about 100,000 subjects; a table that would widen past them is dropped.
  */
-const MAX_DIRECT_KEYS = 1 << 22;
+const MAX_DIRECT_BYTES = 1 << 22;
 /**
  * The bit above every set number in a direct table's entries (1, 2 or 4 bytes, see
  * Core.allocateDirect), set with the number of a set that needs the clock (see Core.check):
@@ -323,7 +323,7 @@ class Core {
   /**
    * Whether subject id `s` holds permission id `p` on scope id `sc`, now. Keys start in a
    * hashed cache (setOf) that grows with the callers seen; once it would weigh as much as
-   * a table of every key (1, 2 or 4 bytes a key as set numbers need, up to MAX_DIRECT_KEYS keys), or is full and
+   * a table of every key (1, 2 or 4 bytes a key as set numbers need, up to MAX_DIRECT_BYTES), or is full and
    * its keys keep evicting each other (a random stream over more keys), the gate keeps
    * each key's set number at its index instead (`direct`), which saves a hash and two
    * compares a check (a sixth of a check at 200 subjects). There a number below `timed`
@@ -396,7 +396,7 @@ class Core {
       if (size < this.slotLimit) size *= 2;
       else full = true;
     }
-    if (this.keyCount <= MAX_DIRECT_KEYS && (full || (size !== this.size && this.directBytes() <= 8 * size))) {
+    if (this.directBytes() <= MAX_DIRECT_BYTES && (full || (size !== this.size && this.directBytes() <= 8 * size))) {
       this.takeDirect();
       this.putDirect(key - 1, set);
       return set;
@@ -418,10 +418,15 @@ class Core {
   /**
    * Puts interned set `set` at `index` of the direct table, marked when it needs the clock
    * (see check); a table too narrow for its number is widened first (its entries keep
-   * their sets and marks).
+   * their sets and marks), or dropped where the wider one would weigh past
+   * MAX_DIRECT_BYTES (the hashed cache serves again, from empty).
    */
   putDirect(index, set) {
     if (set >= this.timed) {
+      if (this.keyCount * directWidth(set + 1) > MAX_DIRECT_BYTES) {
+        this.direct = null;
+        return;
+      }
       const [old, oldTimed] = [this.direct, this.timed];
       const direct = this.allocateDirect(set + 1);
       for (let i = 0; i < old.length; i++) direct[i] = old[i] < oldTimed ? old[i] : old[i] - oldTimed + this.timed;

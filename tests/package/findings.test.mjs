@@ -319,6 +319,64 @@ test("a random stream over more keys than the hashed cache holds takes the table
   }
 });
 
+test("the direct table weighs at most 4 MB: one that would be wider is not taken, and one that would widen past it is dropped", async () => {
+  // 33,000 subjects on 33 scopes (1,089,000 keys), each holding its own 4 of 32 permissions:
+  // 33,000 sets, past the 32,768 a 2-byte table numbers, so a table of every key would be
+  // 4 bytes a key (4.4 MB). Keys first from 3,000 subjects take a 2-byte table (2.2 MB);
+  // the rest then widen it past 4 MB, and the hashed cache serves again.
+  const combos = [];
+  for (let a = 0; a < 32 && combos.length < 33000; a++)
+    for (let b = a + 1; b < 32; b++) for (let c = b + 1; c < 32; c++) for (let d = c + 1; d < 32; d++) combos.push([a, b, c, d]);
+  const count = 33000;
+  const scopes = [{ id: "org" }, ...Array.from({ length: 32 }, (_, i) => ({ id: `s${i}`, parent: "org" }))];
+  const policy = {
+    format: "rolegate.policy/1",
+    tenant: "wide-sets",
+    permissions: Array.from({ length: 32 }, (_, i) => `p.${i}`),
+    scopes,
+    roles: Array.from({ length: 32 }, (_, i) => ({ name: `r${i}`, permissions: [`p.${i}`] })),
+    subjects: combos.slice(0, count).map((roles, i) => ({ id: `u${i}`, kind: "user", grants: roles.map((r) => ({ role: `r${r}`, scope: "org" })) })),
+  };
+  const bytes = await snapshotOf("wide-sets", policy);
+  const keyCount = count * scopes.length;
+  const cacheBytes = (gate, names) => gate.memoryBytes - Math.ceil(bytes.length * 1.7) - names * 64;
+  let seed = 7;
+  const next = (n) => {
+    let t = (seed = (seed + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+  // `checks` checks of random scopes and permissions: each subject in turn, or random ones
+  // of the first `subjects`.
+  const run = (gate, subjects, checks, seen) => {
+    for (let n = 0; n < checks; n++) {
+      const i = subjects === "each" ? n % count : next(subjects);
+      const [scope, p] = [scopes[next(scopes.length)].id, next(32)];
+      seen.add(`u${i}`).add(scope).add(`p.${p}`);
+      assert.equal(gate.can(`u${i}`, `p.${p}`, scope), combos[i].includes(p), `u${i} p.${p} ${scope} (check ${n})`);
+    }
+  };
+  // The hashed cache: 65,536 slots of 8 bytes, and the 33,000 sets it numbers.
+  const hashed = 65536 * 8 + 33000 * 48;
+  const narrowFirst = new Gate(bytes, { keys: keys() });
+  const seen = new Set();
+  run(narrowFirst, 3000, 200000, seen);
+  const narrow = cacheBytes(narrowFirst, seen.size);
+  assert.ok(narrow >= 2 * keyCount && narrow < 2 * keyCount + 262144, `3,000 subjects' keys: a cache of ${narrow} bytes`);
+  run(narrowFirst, "each", count, seen);
+  const dropped = cacheBytes(narrowFirst, seen.size);
+  assert.ok(dropped < hashed, `every subject's keys after a 2-byte table: a cache of ${dropped} bytes`);
+  narrowFirst.close();
+  const wideFirst = new Gate(bytes, { keys: keys() });
+  const all = new Set();
+  run(wideFirst, "each", count, all);
+  run(wideFirst, count, 200000, all);
+  const never = cacheBytes(wideFirst, all.size);
+  assert.ok(never < hashed, `every subject's keys at once: a cache of ${never} bytes`);
+  wideFirst.close();
+});
+
 test("the direct table widens as sets come, keeping which sets need the clock", async () => {
   // 800 subjects of one set fill a byte-wide direct table; then 300 of 300 distinct sets
   // take it past the 127 sets a byte numbers.
