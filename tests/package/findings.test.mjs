@@ -29,6 +29,19 @@ async function snapshotOf(name, policy, revision = 1, extra = []) {
   return new Uint8Array(readFileSync(out));
 }
 
+/**
+ * Deterministic random integers below `n` from `seed` (mulberry32: an LCG's low bits
+ * repeat within a few thousand draws).
+ */
+function randomBelow(seed) {
+  return (n) => {
+    let t = (seed = (seed + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
 /** A gate on the default clock (Date.now as the gate finds it), which here is `clock`. */
 function onDefaultClock(bytes, clock) {
   const realNow = Date.now;
@@ -297,14 +310,7 @@ test("a random stream over more keys than the hashed cache holds takes the table
     const bytes = await snapshotOf(`keys-${count}`, policy);
     const gate = new Gate(bytes, { keys: keys() });
     const want = (i, scope) => i % 3 === 0 || scope === `s${i % (width - 1)}`;
-    let seed = 1;
-    // mulberry32: an LCG's low bits repeat within a few thousand draws.
-    const next = (n) => {
-      let t = (seed = (seed + 0x6d2b79f5) >>> 0);
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-    };
+    const next = randomBelow(1);
     const [subjects, scopeIds] = [new Set(), new Set()];
     for (let n = 0; n < checks; n++) {
       const [i, scope] = [next(count), scopes[next(width)].id];
@@ -340,13 +346,7 @@ test("the direct table weighs at most 4 MB: one that would be wider is not taken
   const bytes = await snapshotOf("wide-sets", policy);
   const keyCount = count * scopes.length;
   const cacheBytes = (gate, names) => gate.memoryBytes - Math.ceil(bytes.length * 1.7) - names * 64;
-  let seed = 7;
-  const next = (n) => {
-    let t = (seed = (seed + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = randomBelow(7);
   // `checks` checks of random scopes and permissions: each subject in turn, or random ones
   // of the first `subjects`.
   const run = (gate, subjects, checks, seen) => {
