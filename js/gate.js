@@ -323,14 +323,14 @@ class Core {
   /**
    * Whether subject id `s` holds permission id `p` on scope id `sc`, now. Keys start in a
    * hashed cache (setOf) that grows with the callers seen; once it would weigh as much as
-   * a table of every key (1, 2 or 4 bytes a key as set numbers need, up to MAX_DIRECT_BYTES), or is full and
-   * its keys keep evicting each other (a random stream over more keys), the gate keeps
-   * each key's set number at its index instead (`direct`), which saves a hash and two
-   * compares a check (a sixth of a check at 200 subjects). There a number below `timed`
-   * (the entries' top bit) is a set that needs no clock (nothing in it nor the snapshot
-   * expires, and the clock is the default: see settle), so a hit is one load; one above is
-   * a set that serves while the clock is before its until. What is in `direct` is dropped
-   * with the sets (forgetSets).
+   * a table of every key (1, 2 or 4 bytes a key as set numbers need, up to
+   * MAX_DIRECT_BYTES), or is full and its keys keep evicting each other (a random stream
+   * over more keys), the gate keeps each key's set number at its index instead
+   * (`direct`), which saves a hash and two compares a check (a sixth of a check at 200
+   * subjects). There a number below `timed` (the entries' top bit) is a set that needs no
+   * clock (nothing in it nor the snapshot expires, and the clock is the default: see
+   * settle), so a hit is one load; one above is a set that serves while the clock is
+   * before its until. What is in `direct` is dropped with the sets (forgetSets).
    */
   check(s, p, sc) {
     const direct = this.direct;
@@ -385,10 +385,10 @@ class Core {
     // evicting each other (up to slotLimit). Where the doubled slots (8 bytes each) would
     // weigh as much as a direct table (a byte a key while sets are few: see allocateDirect;
     // at 100 tenants of 1,000 subjects on 25 scopes, 25 KB against 32 KB of slots, and checks
-    // 12-16% faster on the table), the gate takes the table instead; and so
-    // it does when keys keep evicting each other at slotLimit, which a gate of more keys
-    // than that reaches under a random stream of callers: every check there went to the
-    // engine (at 100,000 subjects on 25 scopes, 2.3x the time of one on the table).
+    // 12-16% faster on the table), the gate takes the table instead; and so it does when
+    // keys keep evicting each other at slotLimit, which a gate of more keys than that
+    // reaches under a random stream of callers: every check there went to the engine (at
+    // 100,000 subjects on 25 scopes, 2.3x the time of one on the table).
     let size = this.size;
     let full = false;
     if (size === 0) size = Math.min(256, this.slotLimit);
