@@ -39,8 +39,11 @@ const directWidth = (count) => (count <= 0x80 ? 1 : count <= 0x8000 ? 2 : 4);
 const NO_WORDS = new Uint32Array(0);
 const NO_TIMES = new Float64Array(0);
 const NO_INDEX = new Int32Array(0);
-/** Names the warm bindings of a gate may hold in all (see Binding); past this none warms. */
-const MAX_WARM_NAMES = 1 << 18;
+/**
+ * Names the shared answers of a gate's bindings may hold in all, an epoch (see
+ * Core.answersOf); past this a new set's bindings answer on their slow path.
+ */
+const MAX_ANSWER_NAMES = 1 << 16;
 /** Checks that may reuse one reading of the default clock within a synchronous run. */
 const CLOCK_REUSES = 1024;
 /** Past the last time a JS Date can hold: an expiry this late is none. */
@@ -139,9 +142,10 @@ class Core {
     this.scratch = NO_WORDS;
     this.denyFrom = -Infinity;
     this.expiredSignalled = false;
-    this.fresh = null;
-    this.warm = [];
-    this.warmNames = this.swept = this.refused = 0;
+    this.answers = new Map();
+    this.answerNames = 0;
+    this.denyAll = COLD;
+    this.spelled = null;
     this.bytes = 0;
     this.index();
   }
@@ -201,7 +205,7 @@ class Core {
   index() {
     this.epoch++;
     const wasm = this.wasm;
-    this.permissionIds = new Names(this, "permissionId");
+    this.permissionIds = new Names(this, "permissionId", (id, name) => this.respell(id, name));
     this.scopeIds = new Names(this, "scopeId");
     this.subjectIds = new Names(this, "subjectId");
     this.catalog = null;
@@ -269,55 +273,77 @@ class Core {
     this.untils = NO_TIMES;
     this.setCount = 1;
     this.setIndex = NO_INDEX;
+    // Answers are by set number: they go with the numbers.
+    this.forgetAnswers();
   }
 
   /**
    * Sets `timeless`: whether nothing can expire while the default clock runs (the
    * snapshot has no expiry and the clock is `Date.now`; a caller's clock is always read,
-   * since it may move, or fail).
+   * since it may move, or fail). The bindings' answers of the last epoch stop serving.
    */
   settle() {
     this.timeless = this.defaultClock && this.denyFrom > NEVER && !this.closed;
-    // What bindings check on their fast path: one object per epoch, dead once the
-    // snapshot changes or closes, and never live while a clock must be read. Warm
-    // bindings answer from their own names without looking: they are emptied now.
-    if (this.fresh) this.fresh.live = false;
-    this.fresh = { live: this.timeless };
-    for (const ref of this.warm) {
-      const binding = ref.deref();
-      if (binding !== undefined) cool(binding);
-    }
-    [this.warm, this.warmNames, this.swept, this.refused] = [[], 0, 0, 0];
+    this.forgetAnswers();
+    this.denyAll.expire();
+    this.denyAll = this.closed ? COLD : new Answers(new Uint32Array(this.width), true);
+    this.spelled = null;
   }
 
   /**
-   * Whether `binding` may warm with `names` names, now (see Binding): it is then
-   * remembered, weakly, to be emptied when the snapshot changes. Warm names are bounded
-   * by MAX_WARM_NAMES. The list forgets the bindings collected since they warmed when it
-   * has doubled, and when full, once the refused have answered (a catalog's worth each)
-   * as many checks as it holds bindings: a sweep is paid for by as many checks.
+   * The answers bindings share on interned set `ref` (see Binding), made the first time a
+   * binding needs them and kept until the sets are dropped (forgetSets) or the snapshot
+   * changes (settle), when they stop serving at once; COLD where nothing may skip the
+   * clock or the gate's answers would hold more than MAX_ANSWER_NAMES names.
    */
-  enlist(binding, names) {
-    if (!this.fresh.live || typeof WeakRef !== "function") return false;
-    const fits = () => this.warmNames + names <= MAX_WARM_NAMES;
-    if (this.warm.length >= 2 * this.swept + 64 || (!fits() && ++this.refused * this.permissionCount >= this.warm.length)) this.sweep();
-    if (!fits()) return false;
-    this.warm.push(new WeakRef(binding));
-    this.warmNames += names;
-    return true;
+  answersOf(ref) {
+    const held = this.answers.get(ref);
+    if (held !== undefined) return held;
+    if (!this.timeless || !(this.untils[ref] > NEVER)) return COLD;
+    const words = this.sets.slice(ref * this.width, (ref + 1) * this.width);
+    let count = 0;
+    for (const word of words) for (let w = word; w !== 0; w &= w - 1) count++;
+    if (this.answerNames + count > MAX_ANSWER_NAMES) return COLD;
+    this.answerNames += count;
+    const answers = new Answers(words, true);
+    const spelled = this.spellings();
+    for (let id = 0; id < spelled.length; id++) if (hasBit(words, 0, id)) answers.add(spelled[id]);
+    this.answers.set(ref, answers);
+    return answers;
   }
 
-  /** Forgets the warm bindings collected since they warmed. */
-  sweep() {
-    const live = [];
-    let names = 0;
-    for (const ref of this.warm) {
-      const binding = ref.deref();
-      if (binding === undefined) continue;
-      live.push(ref);
-      names += setSize.call(binding);
-    }
-    [this.warm, this.warmNames, this.swept, this.refused] = [live, names, live.length, 0];
+  /**
+   * The names answers hold, by id: as a caller spelled them once the name map has seen
+   * them (see respell), the catalog's internalized copies before. A string compares by
+   * identity with itself and with an internalized string of its text (a literal is one),
+   * and by content with any other: a tenth of a lookup's time.
+   */
+  spellings() {
+    if (this.spelled !== null) return this.spelled;
+    const spelled = this.permissionNames().map(internalized);
+    for (const [name, id] of this.permissionIds) spelled[id] = name;
+    return (this.spelled = spelled);
+  }
+
+  /**
+   * The name map has learned `name` for permission id `id` (once an epoch: it then knows
+   * the text): answers hold that string from now on. Which of two equal strings a Set
+   * holds is not visible to `===`, only to the time a lookup takes, so it is swapped in
+   * whatever the old one was.
+   */
+  respell(id, name) {
+    const spelled = this.spelled;
+    if (spelled === null) return;
+    const old = spelled[id];
+    spelled[id] = name;
+    for (const answers of this.answers.values()) if (answers.delete(old)) answers.add(name);
+  }
+
+  /** Stops every shared answer serving, and forgets them. */
+  forgetAnswers() {
+    for (const answers of this.answers.values()) answers.expire();
+    this.answers = new Map();
+    this.answerNames = 0;
   }
 
   /**
@@ -574,10 +600,12 @@ class Core {
  * closed every name it does not know is unknown.
  */
 class Names extends Map {
-  constructor(core, lookup) {
+  /** `learned(id, name)`, if given, is told each name the map learns. */
+  constructor(core, lookup, learned = null) {
     super();
     this.core = core;
     this.lookup = lookup;
+    this.learned = learned;
     this.unknown = null;
   }
 
@@ -593,6 +621,7 @@ class Names extends Map {
     const id = name.isWellFormed() ? this.core.wasm[this.lookup](name) : -1;
     if (id >= 0) {
       this.set(name, id);
+      this.learned?.(id, name);
     } else {
       this.unknown ??= new Set();
       if (this.unknown.size >= MAX_UNKNOWN_NAMES) this.unknown.clear();
@@ -603,69 +632,70 @@ class Names extends Map {
 }
 
 /**
- * Set's own methods, called on bindings (which are Sets inside, see Binding); `has` as a
- * method of theirs under a symbol, which V8 inlines as it does `set.has` (where
- * `Set.prototype.has.call(binding, name)` costs up to a fifth more).
+ * What a binding answers from while the set it is on serves: the names the set allows (a
+ * Set of them) and its words, shared by every binding on that set in the gate's epoch
+ * (Core.answersOf), so that binding costs no copy. Once the snapshot changes, the gate
+ * closes or the sets are dropped, the gate expires them: empty, zero words, not live, so
+ * that every binding on them goes to its slow path and finds its set again.
  */
-const HAS = Symbol("has");
-/**
- * A binding's words when they need no clock (see Core.settle), and what says they still
- * serve: read by `canId` on every check, so under symbols rather than in private fields
- * (V8 in Node 20 loads a private field in an inlined method for a few ns more). Forging
- * them changes no answer a caller could not already get (Set.prototype.add.call works on
- * a binding too).
- */
-const FAST = Symbol("fast");
-const FRESH = Symbol("fresh");
-const setAdd = Set.prototype.add;
-const setClear = Set.prototype.clear;
-const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size").get;
+class Answers extends Set {
+  constructor(words, live) {
+    super();
+    this.words = words;
+    this.live = live;
+  }
+
+  expire() {
+    this.live = false;
+    this.clear();
+    this.words.fill(0);
+  }
+}
+
+/** The answers of a binding that answers on its slow path: none, never live. */
+const COLD = new Answers(NO_WORDS, false);
+
+/** `name`'s internalized string (V8 keeps one per text, for property keys): see Core.spellings. */
+function internalized(name) {
+  return Object.keys({ [name]: 0 })[0];
+}
 
 /**
- * What a binding's words are fresh by until it has some: never live (Core.settle sets
- * `live` on the core's own objects only). Not frozen: it keeps the shape of those, so
- * that the fast paths' `live` load sees one shape.
+ * A binding's answers and their words, read by `can` and `canId` on every check: under
+ * symbols rather than in private fields (V8 in Node 20 loads a private field in an inlined
+ * method for a few ns more).
  */
-const STALE = { live: false };
-
-/** Empties a warm binding: it answers on its slow path again (defined in Binding). */
-let cool;
+const ANSWERS = Symbol("answers");
+const WORDS = Symbol("words");
 
 /**
  * One subject on one scope, for hot paths: the subject's permissions there are computed
- * once (again after an update or when a grant in them expires), so a check is a bit test
- * or a set lookup.
+ * when it is bound (again after an update, or when a grant in them expires), so a check is
+ * a set lookup or a bit test.
  *
- * A binding is a Set inside: once it has answered a catalog's worth while nothing can
- * expire (see Core.settle), it holds the names it allows and is "warm" (on the warm
- * prototype, below): `can` is then `Set.prototype.has` on the binding itself, and a string
- * not in it is denied. The core empties warm bindings the moment the snapshot changes or
- * the gate closes (Core.enlist keeps them, weakly). The Set's own API is hidden (below).
+ * While nothing can expire (see Core.settle), a binding answers from the answers every
+ * binding on its set shares (Answers): `can(name)` is true when the name is among those the
+ * set allows, false when it is not and they still serve; `canId(id)` is a bit test. Only
+ * what those do not settle (a name or id that is not one, answers that stopped serving,
+ * a set that needs the clock) takes the slow path. The binding is bound at once (in
+ * `Gate.bind`), so a page's loop over handles sees one shape from its first check and
+ * never the slow path (that it had seen cold handles first cost 1.2-1.3x `Set.has`).
  */
-class Binding extends Set {
-  [FAST] = null;
-  [FRESH] = STALE;
+class Binding {
+  [ANSWERS] = COLD;
+  [WORDS] = NO_WORDS;
   #core;
   #subject;
   #scope;
   #words = null;
   #until = -Infinity;
   #epoch = -1;
-  #uses = 0;
-
-  static {
-    cool = (binding) => {
-      Object.setPrototypeOf(binding, Binding.prototype);
-      binding.#uses = 0;
-      setClear.call(binding);
-    };
-  }
 
   constructor(core, subject, scope) {
-    super();
     this.#core = core;
     this.#subject = subject;
     this.#scope = scope ?? null;
+    this.#refresh(core.checkTime());
   }
 
   get subject() {
@@ -677,96 +707,69 @@ class Binding extends Set {
   }
 
   can(permission) {
-    checkString(permission, "permission");
-    // Words that serve (see canId), and a name the gate knows, short of a catalog's worth
-    // (past which the slow path warms the binding): a lookup and a bit test.
-    const words = this[FAST];
-    if (words !== null && this[FRESH].live && this.#uses < this.#core.permissionCount) {
-      const id = this.#core.permissionIds.get(permission);
-      if (id !== undefined) {
-        this.#uses++;
-        return hasBit(words, 0, id);
-      }
-    }
-    return this.#answer(permission, -1);
+    const answers = this[ANSWERS];
+    // A name the set allows is a string; one it does not is denied while the answers serve.
+    if (answers.has(permission)) return true;
+    if (typeof permission === "string" && answers.live) return false;
+    return this.#answer(true, permission);
   }
 
   /** `can` with an id from `Gate.permissionId` (ids change when the snapshot updates). */
   canId(id) {
-    const words = this[FAST];
-    if (words !== null && this[FRESH].live && (id | 0) === id && id >= 0) return hasBit(words, 0, id);
-    if (typeof id !== "number") throw typeError(`a permission id must be a number, got ${describe(id)}`);
-    return id >= 0 && id < this.#core.permissionCount && (id | 0) === id && this.#answer(null, id);
+    // An id is a number first: `id | 0` of anything else would call into it.
+    if (typeof id !== "number") return this.#answer(false, id);
+    if ((id | 0) === id && id >= 0 && hasBit(this[WORDS], 0, id)) return true;
+    if (this[ANSWERS].live) return false;
+    return this.#answer(false, id);
   }
 
   /**
-   * The slow path of `can` (a string, and `id` -1) and of `canId` (an id, and `permission`
-   * null): computes the words again once the snapshot has changed or a grant in them has
-   * expired, answers from them, and warms a binding that has answered a catalog's worth
-   * by name (see Binding). One method on purpose: V8 inlines no function past 460 bytes
-   * of bytecode, so `can` and `canId` stay small enough to inline into their callers
-   * whatever this path has seen (inlined into `can` after a stream of cold handles, it
-   * took V8's whole inlining budget, and a page's loop then called `can` instead of
-   * inlining it: 1.2-1.3x `Set.has` where 1.0x otherwise).
+   * The slow path of `can` (`byName`, and `key` a name) and of `canId` (`key` an id):
+   * checks the argument, finds the set again once the snapshot has changed or a
+   * grant in it has expired, and answers from it. One method on purpose: V8 inlines no
+   * function past 460 bytes of bytecode, so `can` and `canId` stay small enough to inline
+   * into their callers.
    */
-  #answer(permission, id) {
+  #answer(byName, key) {
     const core = this.#core;
-    if (permission !== null) id = core.permissionIds.id(permission);
-    // A set in which nothing expires, of a snapshot that does not, needs no clock.
-    if (id >= 0 && (this[FAST] === null || !this[FRESH].live)) {
+    let id = key;
+    if (byName) {
+      checkString(key, "permission");
+      id = core.permissionIds.id(key);
+    } else if (typeof key !== "number") {
+      throw typeError(`a permission id must be a number, got ${describe(key)}`);
+    }
+    if (!(id >= 0 && id < core.permissionCount && (id | 0) === id)) return false;
+    if (!this[ANSWERS].live) {
       const now = core.checkTime();
-      if (this.#epoch !== core.epoch || !(now < this.#until)) {
-        this[FAST] = null;
-        this.#uses = 0;
-        if (!core.live(now)) return false;
-        this.#epoch = core.epoch;
-        this.#until = Infinity;
-        const s = core.subjectId(this.#subject);
-        const sc = core.scopeId(this.#scope ?? undefined);
-        if (s < 0 || sc < 0) {
-          this.#words = null;
-          return false;
-        }
-        // The gate's cached set (its words copied: the core's arrays move as they grow);
-        // none once the snapshot stops serving (a clock read again may have moved past it).
-        const ref = core.setOf(s, sc);
-        if (ref === 0) {
-          [this.#words, this.#until] = [null, -Infinity];
-          return false;
-        }
-        this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
-        this.#until = core.untils[ref];
-        if (this.#until > NEVER && core.fresh.live) {
-          this[FRESH] = core.fresh;
-          this[FAST] = this.#words;
-        }
-      }
+      if (this.#epoch !== core.epoch || !(now < this.#until)) this.#refresh(now);
     }
-    const allowed = id >= 0 && this.#words !== null && hasBit(this.#words, 0, id);
-    if (permission === null || this[FAST] === null || !this[FRESH].live || ++this.#uses <= core.permissionCount) return allowed;
-    // A catalog's worth by name: the binding fills with the names it allows, if the core lets it.
-    this.#uses = 0;
-    const words = this[FAST];
-    let names = 0;
-    for (const word of words) for (let w = word; w !== 0; w &= w - 1) names++;
-    if (!core.enlist(this, names)) return allowed;
-    // The names as callers spelled them (the name map's keys) where they have asked: the
-    // same strings again compare by identity, where the catalog's copies would be
-    // compared by content (a tenth of a lookup's time).
-    const asked = new Uint8Array(core.permissionCount);
-    let added = 0;
-    for (const [name, named] of core.permissionIds) {
-      asked[named] = 1;
-      if (!hasBit(words, 0, named)) continue;
-      setAdd.call(this, name);
-      added++;
+    if (this[ANSWERS].live) return hasBit(this[WORDS], 0, id);
+    return this.#words !== null && hasBit(this.#words, 0, id);
+  }
+
+  /**
+   * Finds the binding's set at `now`: the shared answers of it where they may serve (see
+   * Core.answersOf), else its words and until for the slow path; none once the snapshot no
+   * longer serves.
+   */
+  #refresh(now) {
+    const core = this.#core;
+    [this[ANSWERS], this[WORDS], this.#words, this.#until, this.#epoch] = [COLD, NO_WORDS, null, -Infinity, core.epoch];
+    if (!core.live(now)) return;
+    const s = core.subjectId(this.#subject);
+    const sc = core.scopeId(this.#scope ?? undefined);
+    // An unknown subject or scope is denied everything, until the snapshot changes.
+    const ref = s < 0 || sc < 0 ? -1 : core.setOf(s, sc);
+    if (ref === 0) return;
+    const answers = ref < 0 ? core.denyAll : core.answersOf(ref);
+    if (answers.live) {
+      [this[ANSWERS], this[WORDS]] = [answers, answers.words];
+      return;
     }
-    if (added < names) {
-      const catalog = core.permissionNames();
-      for (let at = 0; at < catalog.length; at++) if (asked[at] === 0 && hasBit(words, 0, at)) setAdd.call(this, catalog[at]);
-    }
-    Object.setPrototypeOf(this, warmBinding);
-    return allowed;
+    // The gate's cached set (its words copied: the core's arrays move as they grow).
+    this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
+    this.#until = core.untils[ref];
   }
 
   get [Symbol.toStringTag]() {
@@ -777,38 +780,6 @@ class Binding extends Set {
     return { subject: this.#subject, scope: this.#scope };
   }
 }
-
-// A binding is not a Set to its callers: Set's methods and size are hidden (a name added
-// by hand would be allowed). Set.prototype's own functions called on it still work.
-for (const key of Reflect.ownKeys(Set.prototype)) {
-  if (key !== "constructor" && key !== Symbol.toStringTag) Object.defineProperty(Binding.prototype, key, { value: undefined });
-}
-Object.defineProperty(Binding.prototype, HAS, { value: Set.prototype.has });
-
-/**
- * The prototype of a warm binding (see Binding): its words serve until the core cools it
- * (Core.settle, which puts it back on Binding.prototype when they stop), so `can` answers
- * a string from the names alone and `canId` an id from the words alone. The binding's map
- * then says that it is warm (a method call loads the map anyway), where a flag is one more
- * load on every check: a page's loop of `handle.can` ran at 1.2-1.3x `Set.has` with one;
- * on this prototype 1.03-1.09x where the loop saw only warm handles, 1.22-1.30x where it
- * saw them cold first (two maps at its call site; docs/performance.md).
- */
-const warmBinding = Object.create(Binding.prototype, {
-  can: {
-    value: function can(permission) {
-      if (typeof permission === "string") return this[HAS](permission);
-      return coldCan.call(this, permission);
-    },
-  },
-  canId: {
-    value: function canId(id) {
-      if ((id | 0) === id && id >= 0) return hasBit(this[FAST], 0, id);
-      return coldCanId.call(this, id);
-    },
-  },
-});
-const { can: coldCan, canId: coldCanId } = Binding.prototype;
 
 /** The engine of `raw` snapshot bytes, verified with what `engineOptions` checked. */
 function load(raw, { keys, load }, now) {
@@ -1041,7 +1012,7 @@ export class Gate extends EventTarget {
     const core = this.#core;
     if (core.closed) return 0;
     const names = core.permissionIds.size + core.scopeIds.size + core.subjectIds.size;
-    const cache = core.slots.byteLength + core.sets.byteLength + core.untils.byteLength + core.setIndex.byteLength + (core.direct?.byteLength ?? 0) + core.warmNames * 16;
+    const cache = core.slots.byteLength + core.sets.byteLength + core.untils.byteLength + core.setIndex.byteLength + (core.direct?.byteLength ?? 0) + core.answerNames * 16;
     return Math.ceil(core.bytes * 1.7) + cache + names * 64;
   }
 }
