@@ -707,10 +707,11 @@ class Binding {
   }
 
   can(permission) {
-    const answers = this[ANSWERS];
-    // A name the set allows is a string; one it does not is denied while the answers serve.
-    if (answers.has(permission)) return true;
-    if (typeof permission === "string" && answers.live) return false;
+    // While the answers serve, a string is allowed exactly when it is among their names.
+    if (typeof permission === "string") {
+      const answers = this[ANSWERS];
+      if (answers.live) return answers.has(permission);
+    }
     return this.#answer(true, permission);
   }
 
