@@ -67,6 +67,16 @@ const RESOURCES = ["folders", "roles", "renders", "webhooks", "billing", "member
 const ACTIONS = ["view", "create", "update", "delete", "export", "manage"];
 const CATALOG = RESOURCES.flatMap((r) => ACTIONS.map((a) => `${r}.${a}`));
 
+/**
+ * The least any handle's `can(name)` costs: a Set whose `can` is its own `has`, checking
+ * nothing (not that the name is a string, nor that the answers still serve).
+ */
+class BareHandle extends Set {
+  can(name) {
+    return this.has(name);
+  }
+}
+
 /** `count` tenants holding `subjects` subjects in all: projects → environments, system and custom roles, users and API keys. */
 function saas(subjects, count, seed) {
   const random = rng(seed);
@@ -452,13 +462,13 @@ function pageWorkload(policy, bytes) {
     const allowed = CATALOG.filter((p) => plainCan(plain, subject, p, scope));
     const words = new Uint32Array(Math.ceil(CATALOG.length / 32));
     allowed.forEach((p) => (words[CATALOG.indexOf(p) >>> 5] |= 1 << (CATALOG.indexOf(p) & 31)));
-    return { subject, scope, set: new Set(allowed), words, handle: gate.bind(subject, scope) };
+    return { subject, scope, set: new Set(allowed), bare: new BareHandle(allowed), words, handle: gate.bind(subject, scope) };
   });
   const ids = CATALOG.map((p) => gate.permissionId(p));
   for (const q of pairs) {
     for (const [i, p] of CATALOG.entries()) {
       const want = q.set.has(p);
-      const got = [q.handle.can(p), q.handle.canId(ids[i]), gate.can(q.subject, p, q.scope), caslCan(casl, q.subject, p, q.scope), ((q.words[i >>> 5] >>> (i & 31)) & 1) === 1];
+      const got = [q.handle.can(p), q.handle.canId(ids[i]), gate.can(q.subject, p, q.scope), caslCan(casl, q.subject, p, q.scope), ((q.words[i >>> 5] >>> (i & 31)) & 1) === 1, q.bare.can(p)];
       if (got.some((g) => g !== want)) throw new Error(`page workload: ${q.subject} ${p} ${q.scope} answers ${got}, the anchor says ${want}`);
     }
   }
@@ -467,6 +477,7 @@ function pageWorkload(policy, bytes) {
     "a bare bit test, known index": (q, p, i) => ((q.words[i >>> 5] >>> (i & 31)) & 1) === 1,
     "CASL ability.can": (q, p) => caslCan(casl, q.subject, p, q.scope),
     "rolegate gate.can": (q, p) => gate.can(q.subject, p, q.scope),
+    "a handle that checks nothing": (q, p) => q.bare.can(p),
     "rolegate handle.can": (q, p) => q.handle.can(p),
     "rolegate handle.canId": (q, p, i) => q.handle.canId(ids[i]),
   };
