@@ -44,6 +44,8 @@ const NO_INDEX = new Int32Array(0);
  * Core.answersOf); past this a new set's bindings answer on their slow path.
  */
 const MAX_ANSWER_NAMES = 1 << 16;
+/** Answers looked in, an epoch, to give them the names as callers spell them (see Core.respell). */
+const MAX_RESPELLS = 1 << 20;
 /** Checks that may reuse one reading of the default clock within a synchronous run. */
 const CLOCK_REUSES = 1024;
 /** Past the last time a JS Date can hold: an expiry this late is none. */
@@ -146,6 +148,7 @@ class Core {
     this.answerNames = 0;
     this.denyAll = COLD;
     this.spelled = null;
+    this.respells = 0;
     this.bytes = 0;
     this.index();
   }
@@ -288,6 +291,7 @@ class Core {
     this.denyAll.expire();
     this.denyAll = this.closed ? COLD : new Answers(new Uint32Array(this.width), true);
     this.spelled = null;
+    this.respells = MAX_RESPELLS;
   }
 
   /**
@@ -336,6 +340,10 @@ class Core {
     if (spelled === null) return;
     const old = spelled[id];
     spelled[id] = name;
+    // Answers made later take it anyway; those made already, while the epoch's budget for
+    // this lasts (a name learned costs a look in each: bounded however many are learned).
+    if (this.respells < this.answers.size) return;
+    this.respells -= this.answers.size;
     for (const answers of this.answers.values()) if (answers.delete(old)) answers.add(name);
   }
 
