@@ -304,7 +304,7 @@ class Core {
     const held = this.answers.get(ref);
     if (held !== undefined) return held;
     if (!this.timeless || !(this.untils[ref] > NEVER)) return COLD;
-    const words = this.sets.slice(ref * this.width, (ref + 1) * this.width);
+    const words = this.wordsOf(ref);
     let count = 0;
     for (const word of words) for (let w = word; w !== 0; w &= w - 1) count++;
     if (this.answerNames + count > MAX_ANSWER_NAMES) return COLD;
@@ -314,6 +314,11 @@ class Core {
     for (let id = 0; id < spelled.length; id++) if (hasBit(words, 0, id)) answers.add(spelled[id]);
     this.answers.set(ref, answers);
     return answers;
+  }
+
+  /** A copy of interned set `ref`'s words (the core's arrays move as they grow). */
+  wordsOf(ref) {
+    return this.sets.slice(ref * this.width, (ref + 1) * this.width);
   }
 
   /**
@@ -776,8 +781,7 @@ class Binding {
       [this[ANSWERS], this[WORDS]] = [answers, answers.words];
       return;
     }
-    // The gate's cached set (its words copied: the core's arrays move as they grow).
-    this.#words = core.sets.slice(ref * core.width, (ref + 1) * core.width);
+    this.#words = core.wordsOf(ref);
     this.#until = core.untils[ref];
   }
 
