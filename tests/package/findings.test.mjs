@@ -42,6 +42,11 @@ function randomBelow(seed) {
   };
 }
 
+/** What a bound handle answers from inside (see Binding in js/gate.js): a Set of the names its set allows. */
+function sharedAnswers(handle) {
+  return handle[Object.getOwnPropertySymbols(handle).find((k) => k.description === "answers")];
+}
+
 /** A gate on the default clock (Date.now as the gate finds it), which here is `clock`. */
 function onDefaultClock(bytes, clock) {
   const realNow = Date.now;
@@ -522,21 +527,19 @@ test("bound handles answer like gate.can from the answers their set shares; an u
   // The default clock: handles share answers only while nothing can expire.
   const gate = new Gate(fixture("acme.snapshot"), { keys: keys() });
   const handles = [...policy.subjects.map((s) => s.id), "nobody"].flatMap((s) => scopes.map((sc) => ({ s, sc, h: gate.bind(s, sc) })));
-  // What a handle answers from inside (see Binding in js/gate.js): a Set of the names its set allows.
-  const answers = (h) => h[Object.getOwnPropertySymbols(h).find((k) => k.description === "answers")];
   const agree = (label) => {
     for (const { s, sc, h } of handles) for (const p of catalog) assert.equal(h.can(p), gate.can(s, p, sc), `${label}: bind(${s}, ${sc}).can(${p})`);
   };
   for (const { s, sc, h } of handles) {
     const allowed = policy.permissions.map((p) => p.name).filter((p) => gate.can(s, p, sc));
-    assert.deepEqual([...answers(h)].sort(), allowed.sort(), `bind(${s}, ${sc}) answers from its allowed names, bound`);
+    assert.deepEqual([...sharedAnswers(h)].sort(), allowed.sort(), `bind(${s}, ${sc}) answers from its allowed names, bound`);
   }
   // One answers object per distinct set: handles on equal sets share theirs, and every
   // handle of an unknown subject or scope one that is empty.
   const known = handles.filter(({ s, sc }) => s !== "nobody" && sc !== "nowhere");
   const sets = new Set(known.map(({ s, sc }) => JSON.stringify(gate.permissions(s, sc).sort())));
-  assert.equal(new Set(known.map(({ h }) => answers(h))).size, sets.size, "one answers object per distinct set");
-  const unknown = new Set(handles.filter((x) => !known.includes(x)).map(({ h }) => answers(h)));
+  assert.equal(new Set(known.map(({ h }) => sharedAnswers(h))).size, sets.size, "one answers object per distinct set");
+  const unknown = new Set(handles.filter((x) => !known.includes(x)).map(({ h }) => sharedAnswers(h)));
   assert.deepEqual([unknown.size, [...unknown][0].size], [1, 0]);
   for (let round = 0; round < 3; round++) agree(`round ${round}`);
   const bob = handles.find(({ s, sc }) => s === "bob" && sc === "shop").h;
@@ -548,7 +551,7 @@ test("bound handles answer like gate.can from the answers their set shares; an u
   assert.equal(String(bob), "[object Binding]");
   assert.equal(bob.subject, "bob");
   // Revision 103 drops bob's grant: his handle denies at once, and all agree again.
-  const before = answers(bob);
+  const before = sharedAnswers(bob);
   gate.update(fixture("acme-rev103-without-bob.snapshot"));
   assert.equal(before.size, 0, "the old answers are emptied");
   assert.equal(bob.can("roles.create"), false);
@@ -557,7 +560,7 @@ test("bound handles answer like gate.can from the answers their set shares; an u
   assert.equal(carol.can("folders.create"), true);
   gate.close();
   for (const { h } of handles) for (const p of catalog) assert.equal(h.can(p), false);
-  assert.equal(answers(carol).size, 0);
+  assert.equal(sharedAnswers(carol).size, 0);
 });
 
 test("shared answers stay bounded per gate; past the bound handles answer on their slow path", async () => {
@@ -583,9 +586,8 @@ test("shared answers stay bounded per gate; past the bound handles answer on the
     subjects: combos.map((mask, i) => ({ id: `u${i}`, kind: "user", grants: Array.from({ length: 32 }, (_, r) => r).filter((r) => (mask >>> r) & 1).map((r) => ({ role: `r${r}`, scope: "org" })) })),
   };
   const gate = new Gate(await snapshotOf("many-answers", policy), { keys: keys() });
-  const answers = (h) => h[Object.getOwnPropertySymbols(h).find((k) => k.description === "answers")];
   const handles = combos.map((_, i) => gate.bind(`u${i}`, "org"));
-  const shared = handles.filter((h) => answers(h).live).length;
+  const shared = handles.filter((h) => sharedAnswers(h).live).length;
   assert.equal(shared, 2 ** 16 / 16, `${shared} handles with shared answers`);
   const ids = policy.permissions.map((p) => gate.permissionId(p));
   for (let round = 0; round < 2; round++)
